@@ -1,0 +1,1 @@
+"""IO with the CDD systems and export files: raw tables in, raw payloads kept."""

@@ -1,0 +1,1 @@
+"""Prefect flows, the command line and settings: the layer that wires the others together."""

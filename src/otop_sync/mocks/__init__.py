@@ -1,0 +1,1 @@
+"""The mock CDD systems: a real HTTP server with synthetic, deterministic data."""

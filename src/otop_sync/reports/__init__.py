@@ -1,0 +1,1 @@
+"""Rendering warehouse and transform results for people: CSV, terminal tables, spreadsheets."""

@@ -1,0 +1,128 @@
+"""The province's baseline sheet: per district, the Q1 Digital Wallet interest count (which holds
+for the whole fiscal year) and, optionally, the published base-year sales of a quarter."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+import pandas as pd
+
+from otop_sync.errors import OtopSyncError
+from otop_sync.transforms.districts import match_district, match_province
+from otop_sync.transforms.fiscal import Quarter
+from otop_sync.transforms.rows import RowIssue, parse_rows
+from otop_sync.transforms.thai import ThaiParseError, parse_amount, parse_count, to_arabic_digits
+
+_QUARTER_CELL = re.compile(r"(?:ไตรมาส(?:ที่)?|Q)?\s*([1-4])", re.IGNORECASE | re.ASCII)
+
+BASELINE_HEADERS: dict[str, str] = {
+    "fiscal_year": "ปีงบประมาณ",
+    "quarter": "ไตรมาส",
+    "province": "จังหวัด",
+    "district": "อำเภอ",
+    "base_sales": "ฐานเดิมปีฐาน (บาท)",
+    "interested_q1": "จำนวนผู้สนใจ Digital Wallet ไตรมาส 1",
+}
+
+
+class BaselineError(OtopSyncError, ValueError):
+    """A baseline that cannot give a quarter's inputs (conflicts, or several provinces)."""
+
+
+def _fiscal_year(value: str, _row: Mapping[str, Any]) -> int:
+    year = parse_count(value)
+    if not 2400 <= year <= 2700:
+        raise ThaiParseError(value, "a BE fiscal year such as 2567")
+    return year
+
+
+def _quarter(value: str, _row: Mapping[str, Any]) -> int:
+    match = _QUARTER_CELL.fullmatch(to_arabic_digits(str(value)).strip())
+    if match is None:
+        raise ThaiParseError(value, "a quarter 1–4")
+    return int(match.group(1))
+
+
+def _province(value: str, _row: Mapping[str, Any]) -> str:
+    return match_province(value).code
+
+
+def _district(value: str, row: Mapping[str, Any]) -> str:
+    if row.get("province") is None:
+        raise ThaiParseError(value, "a district", "its province could not be read")
+    return match_district(value, row["province"]).code
+
+
+def _base_sales(value: str, _row: Mapping[str, Any]) -> Decimal:
+    amount = parse_amount(value)
+    if amount < 0:
+        raise ThaiParseError(value, "base-year sales", "negative")
+    return amount
+
+
+def _interested(value: str, _row: Mapping[str, Any]) -> int:
+    count = parse_count(value)
+    if count < 0:
+        raise ThaiParseError(value, "an interest count", "negative")
+    return count
+
+
+def parse_baseline(table: pd.DataFrame) -> tuple[pd.DataFrame, list[RowIssue]]:
+    """Type a canonical baseline table: codes for places, ints for years, Decimal for baht."""
+    parsers = {
+        "fiscal_year": _fiscal_year,
+        "quarter": _quarter,
+        "province": _province,
+        "district": _district,
+        "base_sales": _base_sales,
+        "interested_q1": _interested,
+    }
+    rows, issues = parse_rows(
+        table, parsers, BASELINE_HEADERS, optional=frozenset({"base_sales", "interested_q1"})
+    )
+    rows = rows.rename(columns={"province": "province_code", "district": "district_code"})
+    return rows, issues
+
+
+def baseline_province(rows: pd.DataFrame) -> str:
+    """The one province a baseline covers; several is an error naming them."""
+    codes = sorted(set(rows["province_code"]))
+    if len(codes) != 1:
+        raise BaselineError(
+            f"the baseline covers {len(codes)} provinces ({', '.join(codes) or 'none'}); "
+            "choose one with --province"
+        )
+    return codes[0]
+
+
+def _one_value(values: pd.Series, what: str, district_code: str) -> Any:
+    distinct = sorted({v for v in values if v is not None and not pd.isna(v)})
+    if len(distinct) > 1:
+        lines = ", ".join(str(x) for x in distinct)
+        raise BaselineError(f"district {district_code} has conflicting {what}: {lines}")
+    return distinct[0] if distinct else None
+
+
+def quarter_inputs(rows: pd.DataFrame, quarter: Quarter, province_code: str) -> pd.DataFrame:
+    """Per district of the province: published base sales for the quarter and Q1 interest.
+
+    The interest count may be listed on any rows of the fiscal year; base sales on the
+    quarter's rows. Different values for the same district are an error, never a pick.
+    """
+    year_rows = rows[
+        (rows["fiscal_year"] == quarter.fiscal_year) & (rows["province_code"] == province_code)
+    ]
+    inputs = []
+    for code, group in year_rows.groupby("district_code", sort=True):
+        in_quarter = group[group["quarter"] == quarter.number]
+        inputs.append(
+            {
+                "district_code": code,
+                "base_sales": _one_value(in_quarter["base_sales"], "base sales", str(code)),
+                "interested_q1": _one_value(group["interested_q1"], "Q1 interest", str(code)),
+            }
+        )
+    return pd.DataFrame(inputs, columns=["district_code", "base_sales", "interested_q1"])

@@ -1,0 +1,1 @@
+"""The warehouse: SQLAlchemy models, Alembic migrations, loaders and views."""

@@ -1,0 +1,51 @@
+"""Shared fixtures: the bundled inputs and the fixture copied from the province's letter."""
+
+from __future__ import annotations
+
+import csv
+from importlib.resources import files
+from pathlib import Path
+
+import pytest
+
+from otop_sync.rules import load_rulebook
+from otop_sync.transforms.rules import RuleBook
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture(scope="session")
+def rulebook() -> RuleBook:
+    return load_rulebook()
+
+
+@pytest.fixture(scope="session")
+def bundled_baseline() -> Path:
+    return Path(str(files("otop_sync.data").joinpath("chiangrai_2567_baseline.csv")))
+
+
+@pytest.fixture(scope="session")
+def seed_targets() -> list[dict[str, str]]:
+    """The letter's 2567Q2 target table, cleaned and checked (18 districts and the total)."""
+    with (FIXTURES / "chiangrai_2567Q2_targets.csv").open(encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+@pytest.fixture(scope="session")
+def seed_targets_csv(seed_targets) -> str:
+    """The fixture in the ``targets --format csv`` layout (no seed-name column)."""
+    columns = [
+        "district_code",
+        "district_name_th",
+        "products_target",
+        "base_sales_2566q2",
+        "sales_target",
+        "interested_q1",
+        "threshold_d",
+        "threshold_c",
+        "threshold_b",
+        "threshold_a",
+    ]
+    lines = [",".join(columns).replace("base_sales_2566q2", "base_sales")]
+    lines += [",".join(row[c] for c in columns) for row in seed_targets]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,161 @@
+"""Reading export files in every encoding and format the CDD systems produce."""
+
+import io
+from datetime import date
+
+import pandas as pd
+import pytest
+from openpyxl import Workbook
+
+from otop_sync.connectors.files import DecodeError, decode_text, read_table_bytes, read_table_file
+from otop_sync.connectors.schema import (
+    BASELINE,
+    SALES,
+    MissingColumnError,
+    dataset_for_filename,
+    to_canonical,
+)
+from otop_sync.flows.targets import targets_from_baseline_file
+from otop_sync.reports.targets import targets_csv
+from otop_sync.transforms.fiscal import Quarter
+
+Q2 = Quarter(2567, 2)
+
+
+@pytest.fixture
+def baseline_text(bundled_baseline) -> str:
+    return bundled_baseline.read_text(encoding="utf-8-sig")
+
+
+def test_decoding_picks_the_right_encoding():
+    text = "อำเภอ,ยอดจำหน่าย (บาท)\nเชียงของ,1\n"
+    assert decode_text(b"\xef\xbb\xbf" + text.encode("utf-8"), "x") == (text, "utf-8-sig")
+    assert decode_text(text.encode("utf-8"), "x") == (text, "utf-8")
+    assert decode_text(text.encode("cp874"), "x") == (text, "cp874")
+
+
+def test_bytes_that_are_no_thai_encoding_are_an_error():
+    with pytest.raises(DecodeError) as caught:
+        decode_text(b"\xef\xbb\xbf\xff\xfe", "inbox/sales.csv")
+    assert str(caught.value).startswith("inbox/sales.csv: has a UTF-8 BOM but invalid UTF-8")
+    with pytest.raises(
+        DecodeError, match=r"^inbox/sales\.csv: neither UTF-8 nor cp874 \(TIS-620\): "
+    ):
+        decode_text(b"\xdb\xfc", "inbox/sales.csv")
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp874"])
+def test_baseline_in_each_encoding_gives_the_letters_targets(
+    tmp_path, baseline_text, encoding, rulebook, seed_targets_csv
+):
+    path = tmp_path / f"chiangrai_baseline_{encoding}.csv"
+    path.write_bytes(baseline_text.encode(encoding))
+    assert targets_csv(targets_from_baseline_file(path, Q2, rulebook)) == seed_targets_csv
+
+
+def test_baseline_as_xlsx_gives_the_letters_targets(
+    tmp_path, baseline_text, rulebook, seed_targets_csv
+):
+    table = pd.read_csv(io.StringIO(baseline_text), dtype=str)
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(list(table.columns))
+    for row in table.itertuples(index=False):
+        # Years and counts as numbers, amounts as numbers without separators: what Excel keeps.
+        sheet.append(
+            [int(row[0]), int(row[1]), row[2], row[3], float(row[4].replace(",", "")), int(row[5])]
+        )
+    path = tmp_path / "baseline.xlsx"
+    workbook.save(path)
+    assert targets_csv(targets_from_baseline_file(path, Q2, rulebook)) == seed_targets_csv
+
+
+def test_xlsx_dates_are_written_as_be_dates():
+    workbook = Workbook()
+    workbook.active.append(["วันที่ลงทะเบียน", "ยอด"])
+    workbook.active.append([date(2024, 1, 15), 25432495.2])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    table = read_table_bytes(buffer.getvalue(), "x.xlsx")
+    assert table.iloc[0].tolist() == ["15/1/2567", "25432495.2"]
+
+
+def test_damaged_xlsx_is_an_error():
+    with pytest.raises(DecodeError, match=r"^broken\.xlsx: not a readable XLSX workbook: "):
+        read_table_bytes(b"PK\x03\x04 not really a zip", "broken.xlsx")
+
+
+def test_headers_in_any_order_with_spaces_and_extra_columns():
+    raw = pd.DataFrame(
+        {
+            " วันที่บันทึก": ["1/2/2567"],
+            "หมายเหตุ": ["x"],
+            "\ufeffจังหวัด": ["เชียงราย"],
+            "อำเภอ ": ["พาน"],
+            "รหัสผู้ผลิต": [""],
+            "เดือน": ["ม.ค. 67"],
+            "ยอดจำหน่าย  (บาท)": ["1,000"],
+        }
+    )
+    table, unknown = to_canonical(raw, SALES, "sales.csv")
+    assert list(table.columns) == [
+        "province",
+        "district",
+        "producer_code",
+        "month",
+        "amount",
+        "recorded_on",
+    ]
+    assert table.iloc[0].tolist() == ["เชียงราย", "พาน", "", "ม.ค. 67", "1,000", "1/2/2567"]
+    assert unknown == ["หมายเหตุ"]
+
+
+def test_missing_required_column_names_file_and_column():
+    raw = pd.DataFrame(
+        {"จังหวัด": [], "อำเภอ": [], "เดือน": [], "ยอดขาย": [], "วันที่บันทึก": [], "รหัสผู้ผลิต": []}
+    )
+    with pytest.raises(MissingColumnError) as caught:
+        to_canonical(raw, SALES, "inbox/sales_2567.csv")
+    assert str(caught.value) == (
+        "inbox/sales_2567.csv: sales export lacks column(s) ยอดจำหน่าย (บาท); "
+        "found จังหวัด, อำเภอ, เดือน, ยอดขาย, วันที่บันทึก, รหัสผู้ผลิต"
+    )
+
+
+def test_optional_baseline_column_may_be_absent():
+    raw = pd.DataFrame(
+        {
+            "ปีงบประมาณ": ["2567"],
+            "ไตรมาส": ["1"],
+            "จังหวัด": ["เชียงราย"],
+            "อำเภอ": ["พาน"],
+            "จำนวนผู้สนใจ Digital Wallet ไตรมาส 1": ["22"],
+        }
+    )
+    table, _ = to_canonical(raw, BASELINE, "baseline.csv")
+    assert table.loc[0, "base_sales"] == ""
+
+
+@pytest.mark.parametrize(
+    ("name", "dataset"),
+    [
+        ("CDD_otop_products_2567.csv", "products"),
+        ("sales-2567-01.xlsx", "sales"),
+        ("SHOPS.csv", "shops"),
+        ("chiangrai_baseline.csv", "baseline"),
+        ("readme.txt", None),
+    ],
+)
+def test_dataset_is_recognised_by_file_name(name, dataset):
+    found = dataset_for_filename(name)
+    assert (found.name if found else None) == dataset
+
+
+def test_read_table_file_keeps_every_value_as_text(tmp_path):
+    path = tmp_path / "sales.csv"
+    path.write_text('อำเภอ,ยอดจำหน่าย (บาท)\nพาน,"1,000.50"\nแม่สาย,\n', encoding="utf-8")
+    table = read_table_file(path)
+    assert table.to_dict("records") == [
+        {"อำเภอ": "พาน", "ยอดจำหน่าย (บาท)": "1,000.50"},
+        {"อำเภอ": "แม่สาย", "ยอดจำหน่าย (บาท)": ""},
+    ]
