@@ -8,16 +8,16 @@ import pytest
 from openpyxl import Workbook
 
 from otop_sync.connectors.files import DecodeError, decode_text, read_table_bytes, read_table_file
-from otop_sync.connectors.schema import (
+from otop_sync.flows.targets import targets_from_baseline_file
+from otop_sync.reports.targets import targets_csv
+from otop_sync.transforms.fiscal import Quarter
+from otop_sync.transforms.formats import (
     BASELINE,
     SALES,
     MissingColumnError,
     dataset_for_filename,
     to_canonical,
 )
-from otop_sync.flows.targets import targets_from_baseline_file
-from otop_sync.reports.targets import targets_csv
-from otop_sync.transforms.fiscal import Quarter
 
 Q2 = Quarter(2567, 2)
 

@@ -89,6 +89,74 @@ def targets(
         _console().print(targets_table(table, f"เป้าหมายตัวชี้วัด ไตรมาส {quarter}"))
 
 
+mock_app = typer.Typer(help="The mock CDD systems: serve them, or write their exports.")
+app.add_typer(mock_app, name="mock")
+
+
+class MockScale(StrEnum):
+    """How much the mock generates."""
+
+    province = "province"
+    national = "national"
+
+
+SeedOption = Annotated[int, typer.Option(help="Random seed; the same seed gives the same data.")]
+ScaleOption = Annotated[
+    MockScale, typer.Option(help="province: Chiang Rai only; national: all 77 provinces.")
+]
+
+
+@mock_app.command("serve")
+def mock_serve(
+    scale: ScaleOption = MockScale.province,
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 8757,
+    faults: Annotated[
+        str,
+        typer.Option(envvar="OTOP_MOCK_FAULTS", help="Fault spec, e.g. '503@sales*2;slow=1'."),
+    ] = "",
+    seed: SeedOption = 2567,
+) -> None:
+    """Serve the mock CDD systems on 127.0.0.1 until interrupted."""
+    import uvicorn
+
+    from otop_sync.mocks.data import MockSpec
+    from otop_sync.mocks.faults import FaultSpecError, parse_faults
+    from otop_sync.mocks.server import MockConfig, create_app
+
+    try:
+        parse_faults(faults)
+    except FaultSpecError as error:
+        raise typer.BadParameter(str(error), param_hint="--faults") from None
+    config = MockConfig(spec=MockSpec(seed=seed, scale=scale.value), faults=faults)
+    console = Console(stderr=True)
+    console.print(
+        f"mock CDD on http://127.0.0.1:{port}  (user {config.username!r}, "
+        f"password {config.password!r}); generating {scale.value} data…"
+    )
+    uvicorn.run(create_app(config), host="127.0.0.1", port=port, log_level="warning")
+
+
+@mock_app.command("export")
+def mock_export(
+    out: Annotated[Path, typer.Option(file_okay=False, help="Folder to write the files to.")],
+    scale: ScaleOption = MockScale.province,
+    seed: SeedOption = 2567,
+    file_format: Annotated[str, typer.Option("--format", help="csv or xlsx.")] = "csv",
+    encoding: Annotated[str, typer.Option(help="utf-8, utf-8-sig or cp874 (CSV only).")] = "utf-8",
+) -> None:
+    """Write the mock's datasets as export files, for the file inbox."""
+    from otop_sync.mocks.data import MockSpec, generate
+    from otop_sync.mocks.render import export_all
+
+    if file_format not in {"csv", "xlsx"}:
+        raise typer.BadParameter("must be csv or xlsx", param_hint="--format")
+    if encoding not in {"utf-8", "utf-8-sig", "cp874"}:
+        raise typer.BadParameter("must be utf-8, utf-8-sig or cp874", param_hint="--encoding")
+    data = generate(MockSpec(seed=seed, scale=scale.value))
+    for path in export_all(data, out, None, file_format, encoding):
+        print(path)
+
+
 def main() -> None:
     """Entry point: run the app, turning otop-sync's own errors into a one-line reason."""
     try:

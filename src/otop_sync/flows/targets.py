@@ -7,9 +7,9 @@ from pathlib import Path
 import pandas as pd
 
 from otop_sync.connectors.files import read_table_file
-from otop_sync.connectors.schema import BASELINE, to_canonical
 from otop_sync.transforms.baseline import baseline_province, parse_baseline, quarter_inputs
 from otop_sync.transforms.fiscal import Quarter
+from otop_sync.transforms.formats import BASELINE, to_canonical
 from otop_sync.transforms.rows import SourceRowsError
 from otop_sync.transforms.rules import RuleBook
 from otop_sync.transforms.targets import district_targets, province_total

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 KINDS = frozenset(
@@ -107,13 +108,21 @@ class FaultBoard:
         with self._lock:
             return list(self._faults)
 
-    def take(self, kinds: set[str], targets: frozenset[str]) -> list[Fault]:
+    def take(
+        self,
+        kinds: set[str],
+        targets: frozenset[str],
+        *,
+        first_only: bool = False,
+        when: Callable[[Fault], bool] = lambda _fault: True,
+    ) -> list[Fault]:
         """The faults of these kinds that hit a request, spending one of each one's count."""
-        hit = []
+        hit: list[Fault] = []
         with self._lock:
             kept = []
             for fault in self._faults:
-                if fault.kind in kinds and fault.matches(targets):
+                applies = fault.kind in kinds and fault.matches(targets) and when(fault)
+                if applies and not (first_only and hit):
                     hit.append(fault)
                     if fault.remaining is not None:
                         if fault.remaining > 1:

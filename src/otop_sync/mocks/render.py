@@ -11,6 +11,7 @@ import csv
 import hashlib
 import html
 import io
+import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -91,6 +92,7 @@ XLSX_MAX_ROWS = 1_048_575
 CHUNK_ROWS = 200_000
 FIXED_TIME = datetime(2025, 10, 1, 0, 0, 0)
 """Timestamp written into XLSX files, so the same data gives the same bytes."""
+FIXED_STAMP = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
 _THAI_DIGITS = str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙")
 THAI_DIGIT_COLUMNS = frozenset(
     {
@@ -185,7 +187,9 @@ class Renderer:
         """The compact rows of a dataset for a province (and year), corrections included."""
         data = self.data
         if dataset == "sales":
-            rows = pd.concat([data.sales, data.corrections], ignore_index=True)
+            rows = data.sales
+            if len(data.corrections):
+                rows = pd.concat([rows, data.corrections], ignore_index=True)
             if options.year is not None:
                 rows = rows[rows["month_idx"].isin(_fiscal_year_months(options.year))]
         else:
@@ -394,14 +398,19 @@ def _fiscal_year_months(fiscal_year: int) -> list[int]:
 
 
 def _fixed_zip_times(data: bytes) -> bytes:
-    """Rewrite a zip with a fixed timestamp on every entry (openpyxl stamps the clock time)."""
+    """Rewrite a zip with fixed timestamps on every entry and in its properties."""
     source = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for item in source.infolist():
             info = zipfile.ZipInfo(item.filename, date_time=FIXED_TIME.timetuple()[:6])
             info.compress_type = zipfile.ZIP_DEFLATED
-            target.writestr(info, source.read(item.filename))
+            content = source.read(item.filename)
+            if item.filename == "docProps/core.xml":  # openpyxl stamps "modified" on save
+                content = re.sub(
+                    rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>" + FIXED_STAMP, content
+                )
+            target.writestr(info, content)
     return out.getvalue()
 
 
@@ -431,3 +440,24 @@ def write_export(
             handle.write(payload)
             digest.update(payload)
     return digest.hexdigest()
+
+
+def export_all(
+    data: MockData,
+    out_dir: Path,
+    province_code: str | None = None,
+    file_format: str = "csv",
+    encoding: str = "utf-8",
+) -> list[Path]:
+    """Write every dataset as an export file (the file inbox's input) and return the paths."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    renderer = Renderer(data)
+    paths = []
+    for dataset in DATASETS:
+        scope = province_code or (
+            data.spec.province_code if data.spec.scale == "province" else "national"
+        )
+        path = out_dir / f"{dataset}_{scope}.{file_format}"
+        write_export(renderer, dataset, province_code, file_format, encoding, ExportOptions(), path)
+        paths.append(path)
+    return paths

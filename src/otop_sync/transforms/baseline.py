@@ -3,85 +3,42 @@ for the whole fiscal year) and, optionally, the published base-year sales of a q
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
 import pandas as pd
 
 from otop_sync.errors import OtopSyncError
-from otop_sync.transforms.districts import match_district, match_province
+from otop_sync.transforms import cells
 from otop_sync.transforms.fiscal import Quarter
+from otop_sync.transforms.formats import BASELINE
 from otop_sync.transforms.rows import RowIssue, parse_rows
-from otop_sync.transforms.thai import ThaiParseError, parse_amount, parse_count, to_arabic_digits
-
-_QUARTER_CELL = re.compile(r"(?:ไตรมาส(?:ที่)?|Q)?\s*([1-4])", re.IGNORECASE | re.ASCII)
-
-BASELINE_HEADERS: dict[str, str] = {
-    "fiscal_year": "ปีงบประมาณ",
-    "quarter": "ไตรมาส",
-    "province": "จังหวัด",
-    "district": "อำเภอ",
-    "base_sales": "ฐานเดิมปีฐาน (บาท)",
-    "interested_q1": "จำนวนผู้สนใจ Digital Wallet ไตรมาส 1",
-}
+from otop_sync.transforms.thai import ThaiParseError
 
 
 class BaselineError(OtopSyncError, ValueError):
     """A baseline that cannot give a quarter's inputs (conflicts, or several provinces)."""
 
 
-def _fiscal_year(value: str, _row: Mapping[str, Any]) -> int:
-    year = parse_count(value)
-    if not 2400 <= year <= 2700:
-        raise ThaiParseError(value, "a BE fiscal year such as 2567")
-    return year
-
-
-def _quarter(value: str, _row: Mapping[str, Any]) -> int:
-    match = _QUARTER_CELL.fullmatch(to_arabic_digits(str(value)).strip())
-    if match is None:
-        raise ThaiParseError(value, "a quarter 1–4")
-    return int(match.group(1))
-
-
-def _province(value: str, _row: Mapping[str, Any]) -> str:
-    return match_province(value).code
-
-
-def _district(value: str, row: Mapping[str, Any]) -> str:
-    if row.get("province") is None:
-        raise ThaiParseError(value, "a district", "its province could not be read")
-    return match_district(value, row["province"]).code
-
-
-def _base_sales(value: str, _row: Mapping[str, Any]) -> Decimal:
-    amount = parse_amount(value)
-    if amount < 0:
+def _base_sales(value: str, row: cells.Row) -> Decimal:
+    base = cells.amount(value, row)
+    if base < 0:
         raise ThaiParseError(value, "base-year sales", "negative")
-    return amount
-
-
-def _interested(value: str, _row: Mapping[str, Any]) -> int:
-    count = parse_count(value)
-    if count < 0:
-        raise ThaiParseError(value, "an interest count", "negative")
-    return count
+    return base
 
 
 def parse_baseline(table: pd.DataFrame) -> tuple[pd.DataFrame, list[RowIssue]]:
     """Type a canonical baseline table: codes for places, ints for years, Decimal for baht."""
     parsers = {
-        "fiscal_year": _fiscal_year,
-        "quarter": _quarter,
-        "province": _province,
-        "district": _district,
+        "fiscal_year": cells.fiscal_year,
+        "quarter": cells.quarter,
+        "province": cells.province,
+        "district": cells.district,
         "base_sales": _base_sales,
-        "interested_q1": _interested,
+        "interested_q1": cells.count,
     }
     rows, issues = parse_rows(
-        table, parsers, BASELINE_HEADERS, optional=frozenset({"base_sales", "interested_q1"})
+        table, parsers, BASELINE.headers, optional=frozenset({"base_sales", "interested_q1"})
     )
     rows = rows.rename(columns={"province": "province_code", "district": "district_code"})
     return rows, issues

@@ -30,6 +30,11 @@ class Dataset:
         """Canonical column names in the export's usual order."""
         return list(self.columns.values())
 
+    @property
+    def headers(self) -> dict[str, str]:
+        """Canonical column name → Thai header, for messages that name a column."""
+        return {canonical: thai for thai, canonical in self.columns.items()}
+
 
 PRODUCTS = Dataset(
     "products",
