@@ -104,11 +104,11 @@ def test_each_export_in_each_encoding(mock_cdd, officer, system, dataset, encodi
 
 @pytest.mark.parametrize(("system", "dataset"), EXPORTS)
 def test_xlsx_export_has_the_same_rows_as_csv(mock_cdd, officer, system, dataset):
-    xlsx = officer.get(f"{mock_cdd.url}/{system}/export/{dataset}.xlsx")
+    query = "?year=2568" if dataset == "sales" else ""  # a year of sales keeps the test quick
+    xlsx = officer.get(f"{mock_cdd.url}/{system}/export/{dataset}.xlsx{query}")
     assert xlsx.headers["Content-Type"].startswith("application/vnd.openxmlformats")
-    csv_table = read_table_bytes(
-        officer.get(f"{mock_cdd.url}/{system}/export/{dataset}.csv").content, "csv"
-    )
+    csv_export = officer.get(f"{mock_cdd.url}/{system}/export/{dataset}.csv{query}")
+    csv_table = read_table_bytes(csv_export.content, "csv")
     sheet = load_workbook(io.BytesIO(xlsx.content), read_only=True).worksheets[0]
     rows = list(sheet.iter_rows(values_only=True))
     assert list(rows[0]) == list(csv_table.columns)
