@@ -172,14 +172,23 @@ def test_a_correction_changes_the_etag_and_the_data(mock_cdd, officer):
     assert raise_by == Decimal("10000.00")
 
 
-def test_listing_pages_report_the_total(mock_cdd, officer):
-    page = BeautifulSoup(officer.get(f"{mock_cdd.url}/click/shops?page=2&per_page=50").text, "lxml")
+@pytest.mark.parametrize(("system", "dataset"), EXPORTS)
+def test_listing_pages_report_the_total(mock_cdd, officer, system, dataset):
+    page = BeautifulSoup(
+        officer.get(f"{mock_cdd.url}/{system}/{dataset}?page=2&per_page=50&province=57").text,
+        "lxml",
+    )
     summary = page.select_one("p.summary")
     total = int(summary["data-total"])
     assert summary["data-pages"] == str(-(-total // 50))
+    assert summary.text == f"แสดง 51-100 จาก {total:,} รายการ"
     rows = page.select("table.data tbody tr")
     assert len(rows) == 50
-    assert rows[0].find("td").text == "S57010051" or rows[0].find("td").text.startswith("S57")
+    export = read_table_bytes(
+        officer.get(f"{mock_cdd.url}/{system}/export/{dataset}.csv").content, "x"
+    )
+    assert len(export) == total
+    assert [td.text for td in rows[0].find_all("td")] == list(export.iloc[50])
 
 
 def _first_codes(session, url):
