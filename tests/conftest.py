@@ -1,13 +1,15 @@
-"""Shared fixtures: the bundled inputs and the fixture copied from the province's letter."""
+"""Shared fixtures: the bundled inputs, the letter's table, and the mock CDD server."""
 
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterator
 from importlib.resources import files
 from pathlib import Path
 
 import pytest
 
+from otop_sync.mocks.server import MockConfig, RunningMock, serve_in_thread
 from otop_sync.rules import load_rulebook
 from otop_sync.transforms.rules import RuleBook
 
@@ -49,3 +51,17 @@ def seed_targets_csv(seed_targets) -> str:
     lines = [",".join(columns).replace("base_sales_2566q2", "base_sales")]
     lines += [",".join(row[c] for c in columns) for row in seed_targets]
     return "\n".join(lines) + "\n"
+
+
+@pytest.fixture(scope="session")
+def mock_server() -> Iterator[RunningMock]:
+    """The mock CDD systems on a free loopback port, shared by the whole session."""
+    with serve_in_thread(MockConfig()) as running:
+        yield running
+
+
+@pytest.fixture
+def mock_cdd(mock_server: RunningMock) -> RunningMock:
+    """The shared mock, reset (no faults, sessions or corrections) before the test."""
+    mock_server.reset()
+    return mock_server

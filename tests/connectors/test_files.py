@@ -7,14 +7,15 @@ import pandas as pd
 import pytest
 from openpyxl import Workbook
 
-from otop_sync.connectors.files import DecodeError, decode_text, read_table_bytes, read_table_file
+from otop_sync.connectors.errors import DecodeError
+from otop_sync.connectors.files import decode_text, read_table_bytes, read_table_file
 from otop_sync.flows.targets import targets_from_baseline_file
 from otop_sync.reports.targets import targets_csv
 from otop_sync.transforms.fiscal import Quarter
 from otop_sync.transforms.formats import (
     BASELINE,
     SALES,
-    MissingColumnError,
+    SchemaDriftError,
     dataset_for_filename,
     to_canonical,
 )
@@ -114,7 +115,7 @@ def test_missing_required_column_names_file_and_column():
     raw = pd.DataFrame(
         {"จังหวัด": [], "อำเภอ": [], "เดือน": [], "ยอดขาย": [], "วันที่บันทึก": [], "รหัสผู้ผลิต": []}
     )
-    with pytest.raises(MissingColumnError) as caught:
+    with pytest.raises(SchemaDriftError) as caught:
         to_canonical(raw, SALES, "inbox/sales_2567.csv")
     assert str(caught.value) == (
         "inbox/sales_2567.csv: sales export lacks column(s) ยอดจำหน่าย (บาท); "

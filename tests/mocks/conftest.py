@@ -1,4 +1,4 @@
-"""A mock CDD server on a free loopback port, shared by the tests and reset before each."""
+"""Helpers for talking to the mock as a browser would."""
 
 from __future__ import annotations
 
@@ -8,19 +8,7 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from otop_sync.mocks.server import MockConfig, RunningMock, serve_in_thread
-
-
-@pytest.fixture(scope="session")
-def mock_server() -> Iterator[RunningMock]:
-    with serve_in_thread(MockConfig()) as running:
-        yield running
-
-
-@pytest.fixture
-def mock_cdd(mock_server: RunningMock) -> RunningMock:
-    mock_server.reset()
-    return mock_server
+from otop_sync.mocks.server import RunningMock
 
 
 def login(session: requests.Session, base: str, system: str, password: str = "mock-password"):

@@ -28,6 +28,7 @@ def test_spec_grammar():
         ),
         ("rename_column=เดือน@sales", "'rename_column=เดือน@sales': rename_column needs OLD>NEW"),
         ("slow=soon", "'slow=soon': slow needs seconds"),
+        ("429=0.5", "'429=0.5': 429 needs whole seconds (Retry-After)"),
     ],
 )
 def test_bad_specs_are_refused(spec, message):

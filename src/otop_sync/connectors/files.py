@@ -1,29 +1,36 @@
-"""Reading export files (CSV in UTF-8, UTF-8 with BOM or cp874/TIS-620, and XLSX) into raw
-tables of text, exactly as written: no value is converted here, so nothing is guessed."""
+"""Reading export payloads (CSV in UTF-8, UTF-8 with BOM or cp874/TIS-620, and XLSX) into raw
+tables of text, exactly as written: no value is converted here, so nothing is guessed.
+
+CSV goes through pyarrow's multi-threaded reader with every column typed as text; the
+encoding is decided from the bytes themselves (a BOM, valid UTF-8, else cp874), whatever a
+server's charset header claimed.
+"""
 
 from __future__ import annotations
 
+import csv
 import io
 import zipfile
 from datetime import date, datetime
 from pathlib import Path
+from typing import BinaryIO
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pa_csv
 from openpyxl import load_workbook
 
-from otop_sync.errors import OtopSyncError
+from otop_sync.connectors.errors import DecodeError, TruncatedPayloadError
 from otop_sync.transforms.thai import format_be_date
 
 UTF8_BOM = b"\xef\xbb\xbf"
 XLSX_MAGIC = b"PK\x03\x04"
-
-
-class DecodeError(OtopSyncError, ValueError):
-    """A payload that is not text in any encoding the CDD systems use, or not a table."""
+_PEEK = 1 << 16
+_BLOCK = 8 << 20
 
 
 def decode_text(data: bytes, source: str) -> tuple[str, str]:
-    """Decode CSV bytes whatever any header claimed: BOM → UTF-8, valid UTF-8, else cp874.
+    """Decode text bytes whatever any header claimed: BOM → UTF-8, valid UTF-8, else cp874.
 
     Thai in cp874 is bytes 0xA1–0xFB, which never form valid UTF-8 sequences, so the order of
     the attempts decides correctly. Returns the text and the encoding used.
@@ -43,18 +50,109 @@ def decode_text(data: bytes, source: str) -> tuple[str, str]:
         raise DecodeError(f"{source}: neither UTF-8 nor cp874 (TIS-620): {error}") from None
 
 
-def read_csv_text(text: str, source: str) -> pd.DataFrame:
-    """Parse CSV text into a table of strings; blank cells are empty strings, never NaN."""
-    try:
-        return pd.read_csv(
-            io.StringIO(text),
-            dtype=str,
-            keep_default_na=False,
-            na_filter=False,
-            skipinitialspace=False,
+def _edges(payload: Path | bytes) -> tuple[bytes, bytes, int]:
+    if isinstance(payload, bytes):
+        return payload[:_PEEK], payload[-_PEEK:], len(payload)
+    size = payload.stat().st_size
+    with payload.open("rb") as handle:
+        head = handle.read(_PEEK)
+        handle.seek(max(0, size - _PEEK))
+        return head, handle.read(), size
+
+
+def _header(head: bytes, source: str) -> list[str]:
+    first_line = head.split(b"\n", 1)[0].rstrip(b"\r")
+    text, _encoding = decode_text(first_line, source)
+    names = next(csv.reader([text]), [])
+    if not names or not any(n.strip() for n in names):
+        raise DecodeError(f"{source}: no header row")
+    return names
+
+
+def _check_last_row(tail: bytes, width: int, source: str) -> None:
+    """A payload that does not end with a line break must end with a whole row."""
+    if tail.endswith(b"\n"):
+        return
+    last_line = tail.rsplit(b"\n", 1)[-1]
+    text = last_line.decode("utf-8", errors="replace")
+    fields = next(csv.reader([text]), [])
+    if len(fields) < width:
+        raise TruncatedPayloadError(
+            f"{source}: the last row is cut short ({len(fields)} of {width} fields, "
+            "no final line break)"
         )
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as error:
-        raise DecodeError(f"{source}: not a readable CSV table: {error}") from None
+
+
+def _arrow_csv(stream: object, names: list[str], encoding: str) -> pd.DataFrame:
+    table = pa_csv.read_csv(
+        stream,
+        read_options=pa_csv.ReadOptions(
+            column_names=names, skip_rows=1, encoding=encoding, block_size=_BLOCK
+        ),
+        convert_options=pa_csv.ConvertOptions(
+            column_types=dict.fromkeys(names, pa.string()),
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        ),
+    )
+    return table.to_pandas()
+
+
+def read_csv_payload(payload: Path | bytes, source: str) -> pd.DataFrame:
+    """Parse a CSV payload (a file or bytes) into a table of text; blanks stay ``""``."""
+    head, tail, size = _edges(payload)
+    if size == 0:
+        raise DecodeError(f"{source}: empty payload")
+    names = _header(head, source)
+    _check_last_row(tail, len(names), source)
+    encodings = ["utf8"] if head.startswith(UTF8_BOM) else ["utf8", "cp874"]
+    for encoding in encodings:
+        stream = io.BytesIO(payload) if isinstance(payload, bytes) else str(payload)
+        try:
+            return _arrow_csv(stream, names, encoding)
+        except pa.ArrowInvalid as error:
+            if "UTF8" in str(error) and encoding == "utf8" and len(encodings) > 1:
+                continue
+            raise DecodeError(f"{source}: not a readable CSV table: {error}") from None
+    raise DecodeError(f"{source}: neither UTF-8 nor cp874 (TIS-620)")  # pragma: no cover
+
+
+class _Prefixed(io.RawIOBase):
+    """A stream that first gives back bytes already read, then the rest of another stream."""
+
+    def __init__(self, head: bytes, rest: BinaryIO) -> None:
+        self._head = memoryview(head)
+        self._rest = rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        if self._head:
+            count = min(len(buffer), len(self._head))
+            buffer[:count] = self._head[:count]
+            self._head = self._head[count:]
+            return count
+        return self._rest.readinto(buffer)  # type: ignore[attr-defined]
+
+
+def read_csv_stream(stream: BinaryIO, source: str) -> pd.DataFrame:
+    """Parse a UTF-8 CSV while it streams in (a download being landed), in one pass.
+
+    Raises :class:`DecodeError` for anything this fast path does not handle (cp874, a
+    malformed or cut-short last row); the caller then reads the landed file with
+    :func:`read_csv_payload`, which decides between those cases.
+    """
+    head = b""
+    while len(head) < _PEEK and (chunk := stream.read(_PEEK - len(head))):
+        head += chunk
+    if not head:
+        raise DecodeError(f"{source}: empty payload")
+    names = _header(head, source)
+    try:
+        return _arrow_csv(_Prefixed(head, stream), names, "utf8")
+    except pa.ArrowInvalid as error:
+        raise DecodeError(f"{source}: not a readable UTF-8 CSV table: {error}") from None
 
 
 def _cell_text(value: object) -> str:
@@ -69,14 +167,15 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
-def read_xlsx_bytes(data: bytes, source: str) -> pd.DataFrame:
-    """Read the first sheet of an XLSX workbook into a table of strings.
+def read_xlsx_payload(payload: Path | bytes, source: str) -> pd.DataFrame:
+    """Read the first sheet of an XLSX workbook into a table of text.
 
     Numbers become their shortest exact text (``25432495.2``); date cells, which Excel stores
     in CE, are written as ``d/m/yyyy`` BE like every other source date.
     """
+    handle = io.BytesIO(payload) if isinstance(payload, bytes) else payload
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        workbook = load_workbook(handle, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as error:
         raise DecodeError(f"{source}: not a readable XLSX workbook: {error}") from error
     try:
@@ -95,14 +194,19 @@ def read_xlsx_bytes(data: bytes, source: str) -> pd.DataFrame:
     return pd.DataFrame(body, columns=[_cell_text(h) for h in header], dtype=str)
 
 
+def read_table_payload(payload: Path | bytes, source: str) -> pd.DataFrame:
+    """Read an export (CSV or XLSX, told apart by content) into a table of text."""
+    head, _tail, _size = _edges(payload)
+    if head.startswith(XLSX_MAGIC):
+        return read_xlsx_payload(payload, source)
+    return read_csv_payload(payload, source)
+
+
 def read_table_bytes(data: bytes, source: str) -> pd.DataFrame:
-    """Read an export payload (CSV or XLSX, told apart by content) into a table of strings."""
-    if data.startswith(XLSX_MAGIC):
-        return read_xlsx_bytes(data, source)
-    text, _encoding = decode_text(data, source)
-    return read_csv_text(text, source)
+    """Read an export held in memory (see :func:`read_table_payload`)."""
+    return read_table_payload(data, source)
 
 
 def read_table_file(path: Path) -> pd.DataFrame:
-    """Read an export file into a table of strings (see :func:`read_table_bytes`)."""
-    return read_table_bytes(path.read_bytes(), str(path))
+    """Read an export file (see :func:`read_table_payload`)."""
+    return read_table_payload(path, str(path))

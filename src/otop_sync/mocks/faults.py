@@ -81,11 +81,13 @@ def parse_faults(spec: str) -> list[Fault]:
             raise FaultSpecError(f"{item!r}: {kind} needs a page number, e.g. {kind}=3")
         if kind == "rename_column" and ">" not in (arg or ""):
             raise FaultSpecError(f"{item!r}: rename_column needs OLD>NEW")
-        if kind in {"slow", "429"} and arg is not None:
+        if kind == "429" and arg is not None and not arg.isdigit():
+            raise FaultSpecError(f"{item!r}: 429 needs whole seconds (Retry-After)")
+        if kind == "slow" and arg is not None:
             try:
                 float(arg)
             except ValueError:
-                raise FaultSpecError(f"{item!r}: {kind} needs seconds") from None
+                raise FaultSpecError(f"{item!r}: slow needs seconds") from None
         count = int(match["count"]) if match["count"] else None
         faults.append(Fault(kind, arg, match["target"] or "*", count))
     return faults

@@ -91,8 +91,8 @@ BASELINE = Dataset(
 DATASETS: dict[str, Dataset] = {d.name: d for d in (PRODUCTS, SALES, SHOPS, BASELINE)}
 
 
-class MissingColumnError(OtopSyncError, ValueError):
-    """A required column is not in a source's header row."""
+class SchemaDriftError(OtopSyncError, ValueError):
+    """A source whose header row lacks a required column (renamed, dropped or misspelt)."""
 
     def __init__(self, source: str, dataset: str, missing: list[str], found: list[str]) -> None:
         self.source = source
@@ -141,7 +141,7 @@ def to_canonical(
         if canonical not in renames.values() and canonical not in dataset.optional
     ]
     if missing:
-        raise MissingColumnError(source, dataset.name, missing, [str(h) for h in raw.columns])
+        raise SchemaDriftError(source, dataset.name, missing, [str(h) for h in raw.columns])
     table = raw[list(renames)].rename(columns=renames)
     for canonical in dataset.canonical_columns:
         if canonical not in table.columns:

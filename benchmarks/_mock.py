@@ -1,0 +1,43 @@
+"""Run the mock CDD in its own process for benchmarks, as a real server would be."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import requests
+
+OTOP_SYNC = str(Path(sys.executable).parent / "otop-sync")
+
+
+@contextmanager
+def mock_process(scale: str = "national") -> Iterator[str]:
+    """Start ``otop-sync mock serve`` on a free port; yield its URL; stop it afterwards."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [OTOP_SYNC, "mock", "serve", "--scale", scale, "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 300
+        while True:
+            try:
+                requests.get(f"{url}/_mock/health", timeout=5)
+                break
+            except requests.ConnectionError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("the mock CDD did not start") from None
+                time.sleep(0.5)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

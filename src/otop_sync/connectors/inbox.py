@@ -1,0 +1,83 @@
+"""The file inbox: export files dropped in a folder, recognised by name, each read once.
+
+A file's dataset is the word in its name (``products``, ``sales``, ``shops``, ``baseline``).
+Files are landed in the raw store like downloads; a file whose content a load has already
+committed is passed over however often it is dropped again (under any name).
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from otop_sync.connectors.extract import Extract, canonical_from_raw
+from otop_sync.connectors.landing import Landing, RawLandingStore
+from otop_sync.transforms.formats import dataset_for_filename
+
+SUFFIXES = frozenset({".csv", ".xlsx"})
+
+
+@dataclass(frozen=True)
+class InboxScan:
+    """What a scan of the inbox found."""
+
+    extracts: list[Extract]
+    already_loaded: list[Path]
+    unrecognised: list[Path]
+
+
+def land_file(path: Path, dataset: str, landing: RawLandingStore, source: str = "inbox") -> Landing:
+    """Copy a file into the raw landing store, byte for byte."""
+    with landing.writer() as (handle, digest), path.open("rb") as original:
+        while chunk := original.read(1 << 20):
+            handle.write(chunk)
+            digest.update(chunk)
+    return landing.commit(
+        Path(handle.name),
+        digest.hexdigest(),
+        source=source,
+        location=str(path),
+        request_key=f"{source}:{dataset}",
+        suffix=path.suffix.lower(),
+    )
+
+
+def extract_file(
+    path: Path, dataset: str, landing: RawLandingStore, source: str = "file"
+) -> Extract:
+    """Land one export file (such as the baseline sheet saved to disk) and read it."""
+    landed = land_file(path, dataset, landing, source)
+    table, unknown = canonical_from_raw(landed.raw, dataset)
+    return Extract(dataset, source, (landed.raw,), landed.unchanged, table, unknown)
+
+
+class FileInbox:
+    """A folder of dropped export files (see module docstring)."""
+
+    def __init__(self, folder: Path, landing: RawLandingStore) -> None:
+        self.folder = folder
+        self.landing = landing
+
+    def scan(self) -> InboxScan:
+        """Land and read every recognised file not loaded before, in name order."""
+        consumed = self.landing.consumed()
+        extracts, already, unrecognised = [], [], []
+        for path in sorted(p for p in self.folder.iterdir() if p.is_file()):
+            dataset = dataset_for_filename(path.name)
+            if dataset is None or path.suffix.lower() not in SUFFIXES:
+                unrecognised.append(path)
+                continue
+            landed = land_file(path, dataset.name, self.landing)
+            if landed.raw.sha256 in consumed:
+                already.append(path)
+                continue
+            table, unknown = canonical_from_raw(landed.raw, dataset.name)
+            extracts.append(Extract(dataset.name, "inbox", (landed.raw,), False, table, unknown))
+        return InboxScan(extracts, already, unrecognised)
+
+
+def archive(path: Path, done_folder: Path) -> Path:
+    """Move a loaded file out of the inbox (its bytes stay in the raw store)."""
+    done_folder.mkdir(parents=True, exist_ok=True)
+    return Path(shutil.move(str(path), done_folder / path.name))
