@@ -162,12 +162,11 @@ def cdd_sources(
     http: HttpConfig,
     endpoints: dict[str, Endpoint] | None = None,
 ) -> dict[str, CddSource]:
-    """One source per dataset, each with its own session; ``base_urls`` maps dataset → URL."""
+    """One source per dataset in ``base_urls`` (dataset → base URL), each with its own session."""
     sources: dict[str, CddSource] = {}
-    for dataset, endpoint in (endpoints or DEFAULT_ENDPOINTS).items():
-        config = replace(http, base_url=base_urls[dataset])
+    for dataset, base_url in base_urls.items():
+        endpoint = (endpoints or DEFAULT_ENDPOINTS)[dataset]
         kind = SalesSource if dataset == "sales" else CddSource
-        sources[dataset] = kind(
-            endpoint, config, landing, credentials if endpoint.login_path else None
-        )
+        account = credentials if endpoint.login_path else None
+        sources[dataset] = kind(endpoint, replace(http, base_url=base_url), landing, account)
     return sources

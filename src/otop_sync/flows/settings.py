@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 
+from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class SourceKind(StrEnum):
+    """Where a sync reads its data from."""
+
+    mock = "mock"
+    """The bundled mock CDD systems (started by the command on 127.0.0.1)."""
+    http = "http"
+    """The real CDD systems, at the configured URLs."""
+    files = "files"
+    """Export files dropped in the inbox folder."""
 
 
 class Settings(BaseSettings):
@@ -18,3 +31,26 @@ class Settings(BaseSettings):
     """Where raw payloads, Data Docs and reports are kept."""
     rules_file: Path | None = None
     """A KPI rules TOML to use instead of the bundled one."""
+
+    source: SourceKind = SourceKind.mock
+    inbox_dir: Path = Path("inbox")
+    """The file inbox (source ``files``)."""
+    products_url: str = "https://otop.cdd.go.th"
+    """OTOP Big Data (product register)."""
+    sales_url: str = "https://logi.cdd.go.th"
+    """The CDD central data system (monthly sales and the summary report)."""
+    shops_url: str = ""
+    """Click ชุมชน (Shop ชุมชน registrations); no public address is known, so it must be set."""
+    baseline_url: str = ""
+    """Base URL of the published baseline sheet (a CSV export URL's host)."""
+    baseline_file: Path | None = None
+    """The baseline sheet as a file, instead of a URL."""
+    cdd_username: str = ""
+    cdd_password: SecretStr = SecretStr("")
+    """The CDD account's password; never logged, raised or stored."""
+
+    http_connect_timeout: float = 10.0
+    http_read_timeout: float = 120.0
+    http_retries: int = 4
+    http_backoff: float = 0.5
+    http_max_retry_after: float = 60.0

@@ -1,0 +1,51 @@
+"""Sources built from settings: the real hosts are configuration only, credentials stay secret."""
+
+import logging
+
+import pytest
+
+from otop_sync.connectors.landing import RawLandingStore
+from otop_sync.flows.settings import Settings
+from otop_sync.flows.sources import SourceSettingsError, http_sources
+
+
+def test_real_hosts_come_from_settings(tmp_path, monkeypatch):
+    monkeypatch.setenv("OTOP_SHOPS_URL", "https://click.example.test")
+    monkeypatch.setenv("OTOP_BASELINE_URL", "https://sheets.example.test")
+    monkeypatch.setenv("OTOP_CDD_USERNAME", "officer")
+    monkeypatch.setenv("OTOP_CDD_PASSWORD", "pa55word")
+    sources = http_sources(Settings(), RawLandingStore(tmp_path))
+    assert sources["products"].url("/x") == "https://otop.cdd.go.th/x"
+    assert sources["sales"].url("/x") == "https://logi.cdd.go.th/x"
+    assert sources["shops"].url("/x") == "https://click.example.test/x"
+    assert sources["baseline"].credentials is None
+    assert sources["sales"].session is not sources["products"].session
+    assert "pa55word" not in repr(Settings())
+    assert "pa55word" not in repr(sources["sales"].credentials)
+
+
+def test_missing_settings_are_named(tmp_path, monkeypatch):
+    monkeypatch.delenv("OTOP_SHOPS_URL", raising=False)
+    with pytest.raises(SourceSettingsError) as caught:
+        http_sources(Settings(), RawLandingStore(tmp_path))
+    assert str(caught.value) == "source http needs OTOP_SHOPS_URL, OTOP_BASELINE_URL"
+    monkeypatch.setenv("OTOP_SHOPS_URL", "https://click.example.test")
+    monkeypatch.setenv("OTOP_BASELINE_FILE", str(tmp_path / "baseline.csv"))
+    with pytest.raises(SourceSettingsError) as caught:
+        http_sources(Settings(), RawLandingStore(tmp_path))
+    assert str(caught.value) == "source http needs OTOP_CDD_USERNAME and OTOP_CDD_PASSWORD"
+
+
+def test_no_credential_in_logs_errors_or_payload_names(mock_cdd, tmp_path, caplog):
+    secret = "mock-password"  # the mock's real password: it must not leak anywhere
+    landing = RawLandingStore(tmp_path / "raw")
+    caplog.set_level(logging.DEBUG)
+    sources = http_sources(Settings(), landing, mock_url=mock_cdd.url)
+    mock_cdd.set_faults("expire_session@otop*1")
+    for dataset in ("products", "sales", "shops", "baseline"):
+        sources[dataset].extract(province="57")
+    assert secret not in caplog.text
+    assert "urllib3" in caplog.text or "connectionpool" in caplog.text  # the transport did log
+    stored = [p.name for p in (tmp_path / "raw").rglob("*")]
+    assert not any(secret in name for name in stored)
+    assert secret not in landing.manifest.read_text(encoding="utf-8")
