@@ -10,7 +10,7 @@ from otop_sync.connectors.files import read_table_file
 from otop_sync.flows.targets import targets_from_baseline_file
 from otop_sync.mocks.data import MockSpec, allocate, generate
 from otop_sync.mocks.render import export_all
-from otop_sync.transforms.deltas import quarter_actuals
+from otop_sync.transforms.deltas import latest_sales, quarter_actuals
 from otop_sync.transforms.fiscal import Quarter
 from otop_sync.transforms.formats import PRODUCTS, SALES, SHOPS, to_canonical
 from otop_sync.transforms.grades import grade_quarter
@@ -96,7 +96,8 @@ def test_2567q2_grades_cover_every_outcome(chiang_rai_exports, rulebook):
     quarter = Quarter(2567, 2)
     targets = targets_from_baseline_file(chiang_rai_exports[3], quarter, rulebook).iloc[:-1]
     graded = grade_quarter(
-        targets, quarter_actuals(products, sales, shops, quarter, targets["district_code"])
+        targets,
+        quarter_actuals(products, latest_sales(sales), shops, quarter, targets["district_code"]),
     )
     outcome = {
         row["district_code"]: (

@@ -47,9 +47,12 @@ def latest_sales(sales: pd.DataFrame) -> pd.DataFrame:
 
 
 def quarter_sales(sales: pd.DataFrame, quarter: Quarter, districts: Iterable[str]) -> pd.Series:
-    """The quarter's sales (Decimal baht) per district, corrections applied."""
-    current = latest_sales(sales)
-    in_quarter = current[current["month"].isin(quarter.months)]
+    """The quarter's sales (Decimal baht) per district.
+
+    ``sales`` must hold current values only: rows from the warehouse, or source rows passed
+    through :func:`latest_sales` first.
+    """
+    in_quarter = sales[sales["month"].isin(quarter.months)]
     totals = in_quarter.groupby("district_code")["amount"].sum()
     return _per_district(totals, districts, Decimal("0.00")).map(Decimal)
 
@@ -67,7 +70,10 @@ def quarter_actuals(
     quarter: Quarter,
     districts: Iterable[str],
 ) -> pd.DataFrame:
-    """Per district: products_added, sales and shops_registered, for :func:`grade_quarter`."""
+    """Per district: products_added, sales and shops_registered, for :func:`grade_quarter`.
+
+    ``sales`` holds current values (see :func:`quarter_sales`).
+    """
     codes = list(districts)
     return pd.DataFrame(
         {

@@ -1,0 +1,102 @@
+"""A quarter's targets and grades for a province, from the data the warehouse holds.
+
+Base-year sales: the baseline sheet's published figure wins where it gives one; otherwise the
+base year's sales data are summed. Where both exist and differ, the published one is used and
+the difference is reported as a warning (the letter's figures are what districts are held to).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+import pandas as pd
+
+from otop_sync.transforms.baseline import quarter_inputs
+from otop_sync.transforms.deltas import quarter_actuals
+from otop_sync.transforms.districts import districts_of
+from otop_sync.transforms.fiscal import Quarter
+from otop_sync.transforms.grades import grade_quarter
+from otop_sync.transforms.rules import KpiRules
+from otop_sync.transforms.targets import district_targets, province_total
+
+
+@dataclass
+class QuarterResult:
+    """Targets (districts and the province total), grades and the warnings met on the way."""
+
+    targets: pd.DataFrame
+    province_total: pd.DataFrame
+    grades: pd.DataFrame
+    warnings: list[str] = field(default_factory=list)
+
+
+def base_year_inputs(
+    baseline: pd.DataFrame,
+    base_sales_by_month: pd.DataFrame,
+    quarter: Quarter,
+    rules: KpiRules,
+    province_code: str,
+) -> tuple[pd.DataFrame, list[str]]:
+    """Per district: base sales (published, else computed), where it came from, Q1 interest."""
+    published = quarter_inputs(baseline, quarter, province_code).set_index("district_code")
+    base_quarter = quarter.same_quarter_of(rules.base_year)
+    in_base = base_sales_by_month[base_sales_by_month["month"].isin(base_quarter.months)]
+    computed = in_base.groupby("district_code")["amount"].sum()
+    rows, warnings = [], []
+    for district in districts_of(province_code):
+        code = district.code
+        given = published["base_sales"].get(code) if code in published.index else None
+        summed = computed.get(code)
+        summed = None if summed is None else Decimal(summed)
+        if given is not None and summed is not None and given != summed:
+            warnings.append(
+                f"{quarter} {district.name_th} ({code}): published base sales {given:,.2f} "
+                f"differ from the {base_quarter} sales data {summed:,.2f} by {given - summed:,.2f}"
+            )
+        rows.append(
+            {
+                "district_code": code,
+                "base_sales": given if given is not None else summed,
+                "base_sales_source": "published" if given is not None else "computed",
+                "computed_base_sales": summed,
+                "interested_q1": published["interested_q1"].get(code)
+                if code in published.index
+                else None,
+            }
+        )
+    return pd.DataFrame(rows), warnings
+
+
+def compute_quarter(
+    *,
+    quarter: Quarter,
+    rules: KpiRules,
+    rules_version: str,
+    province_code: str,
+    baseline: pd.DataFrame,
+    products: pd.DataFrame,
+    shops: pd.DataFrame,
+    sales_by_month: pd.DataFrame,
+    as_of: date,
+) -> QuarterResult:
+    """Targets and grades of every district of a province for one quarter.
+
+    ``sales_by_month`` holds one row per (district_code, month) with the month's total
+    ``amount`` (corrections already applied), covering the base-year quarter and this one.
+    """
+    inputs, warnings = base_year_inputs(baseline, sales_by_month, quarter, rules, province_code)
+    targets = district_targets(inputs, quarter, rules, province_code)
+    targets = targets.merge(
+        inputs[["district_code", "base_sales_source", "computed_base_sales"]], on="district_code"
+    ).assign(rules_version=rules_version)
+    total = province_total(targets, rules, province_code).rename(
+        columns={"district_code": "province_code", "district_name_th": "name_th"}
+    )
+    codes = list(targets["district_code"])
+    actuals = quarter_actuals(products, sales_by_month, shops, quarter, codes)
+    graded = grade_quarter(targets, actuals)
+    graded["status"] = "final" if quarter.is_final(as_of) else "provisional"
+    graded["as_of"] = as_of
+    return QuarterResult(targets, total, graded, warnings)

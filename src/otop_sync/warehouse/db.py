@@ -1,0 +1,81 @@
+"""Connecting to the warehouse and bringing its schema up to date.
+
+One code path for both engines: a SQLite file by default, PostgreSQL by URL. Migrations are
+Alembic's, run by otop-sync itself (``otop-sync db upgrade``, and before every sync).
+"""
+
+from __future__ import annotations
+
+from importlib.resources import files
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+
+from otop_sync.errors import OtopSyncError
+
+
+class WarehouseError(OtopSyncError):
+    """The warehouse cannot be reached or is not in a state otop-sync can use."""
+
+
+def normalize_url(url: str) -> str:
+    """A SQLAlchemy URL with the driver otop-sync uses (psycopg 3 for PostgreSQL)."""
+    parsed = make_url(url)
+    if parsed.drivername in {"postgresql", "postgres"}:
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed.render_as_string(hide_password=False)
+
+
+def make_engine(url: str, **kwargs: object) -> Engine:
+    """An engine for the warehouse URL; SQLite gets foreign keys, WAL and a busy timeout."""
+    engine = create_engine(normalize_url(url), **kwargs)  # type: ignore[arg-type]
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
+    cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=60000")
+    cursor.close()
+
+
+def _alembic_config() -> Config:
+    config = Config()
+    config.set_main_option(
+        "script_location", str(Path(str(files("otop_sync.warehouse") / "migrations")))
+    )
+    return config
+
+
+def head_revision() -> str:
+    """The newest migration otop-sync ships."""
+    return ScriptDirectory.from_config(_alembic_config()).get_current_head() or ""
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The migration the warehouse is at (None if it has none)."""
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def upgrade(engine: Engine) -> str:
+    """Migrate the warehouse to the newest schema and refresh the district table."""
+    from otop_sync.warehouse.loaders import sync_districts
+
+    config = _alembic_config()
+    with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # One migration at a time, however many workers start together.
+            connection.execute(text("SELECT pg_advisory_xact_lock(hashtext('otop-sync-migrate'))"))
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+        sync_districts(connection)
+    return head_revision()

@@ -1,0 +1,358 @@
+"""Loading typed source rows, targets and grades into the warehouse.
+
+Every function here works inside the caller's transaction (one per run): a failure anywhere
+rolls the whole run back. Source rows go into a temporary staging table (PostgreSQL ``COPY``;
+SQLite ``executemany``) and then into their table with one ``INSERT … ON CONFLICT DO UPDATE``
+keyed by the natural key, which only touches rows whose values changed; re-loading the same
+inputs changes nothing. Sales corrections (a later วันที่บันทึก) replace the value and move the
+replaced one to ``monthly_sales_history``; a grade that changes moves its previous version to
+``kpi_grade_history``.
+"""
+
+from __future__ import annotations
+
+import io
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pa_csv
+from sqlalchemy import Column, Connection, MetaData, Table, select, text
+from sqlalchemy.dialects import postgresql, sqlite
+
+from otop_sync.transforms.districts import district_table, province
+from otop_sync.warehouse.models import (
+    District,
+    KpiBaseline,
+    KpiGrade,
+    KpiGradeHistory,
+    KpiRule,
+    KpiTarget,
+    KpiTargetProvince,
+    MonthlySales,
+    MonthlySalesHistory,
+    ProductRegistration,
+    ShopRegistration,
+)
+
+LOAD_LOCK = "otop-sync-load"
+COPY_CHUNK_ROWS = 500_000
+
+
+@dataclass(frozen=True)
+class MergeCounts:
+    """What a merge did: rows offered, inserted, updated, and kept in history."""
+
+    offered: int
+    inserted: int
+    updated: int
+    history: int = 0
+
+    @property
+    def unchanged(self) -> int:
+        """Rows offered that matched what the warehouse already had."""
+        return self.offered - self.inserted - self.updated - self.history
+
+
+def lock_for_load(connection: Connection) -> None:
+    """Serialise loads: on PostgreSQL a transaction-level advisory lock (two workers wait for
+    each other instead of interleaving); SQLite already allows one writer at a time."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(
+            text("SELECT pg_advisory_xact_lock(hashtext(:name))"), {"name": LOAD_LOCK}
+        )
+
+
+def _insert(connection: Connection):  # type: ignore[no-untyped-def]
+    return (postgresql if connection.dialect.name == "postgresql" else sqlite).insert
+
+
+def sync_districts(connection: Connection) -> None:
+    """Make the district table hold every district geothai knows, with current names."""
+    districts = district_table()
+    districts["province_name_th"] = [province(code).name_th for code in districts["province_code"]]
+    table = District.__table__
+    statement = _insert(connection)(table)
+    statement = statement.on_conflict_do_update(
+        index_elements=["district_code"],
+        set_={
+            c: statement.excluded[c]
+            for c in ("province_code", "name_th", "name_en", "province_name_th")
+        },
+    )
+    connection.execute(statement, districts.to_dict("records"))
+
+
+def _stage(connection: Connection, target: Table, frame: pd.DataFrame) -> Table:
+    """A temporary copy of ``target``'s columns holding ``frame`` (bulk-loaded)."""
+    name = f"stage_{target.name}_{uuid.uuid4().hex[:8]}"
+    columns = [Column(c.name, c.type) for c in target.columns if c.name in frame.columns]
+    stage = Table(name, MetaData(), *columns, prefixes=["TEMPORARY"])
+    stage.create(connection)
+    ordered = frame[[c.name for c in columns]]
+    if connection.dialect.name == "postgresql":
+        _copy(connection, stage, ordered)
+    elif len(ordered):
+        records = ordered.astype(object).where(ordered.notna(), None).to_dict("records")
+        connection.execute(stage.insert(), records)
+    return stage
+
+
+def _arrow_type(column: Column) -> pa.DataType:
+    python = column.type.python_type
+    if python is Decimal:
+        return pa.decimal128(column.type.precision or 18, column.type.scale or 2)  # type: ignore[attr-defined]
+    if python is date:
+        return pa.date32()
+    if python is int:
+        return pa.int64()
+    if python is bool:
+        return pa.bool_()
+    return pa.string()
+
+
+def _copy(connection: Connection, stage: Table, frame: pd.DataFrame) -> None:
+    """PostgreSQL COPY of a frame into a staging table, as CSV written by pyarrow."""
+    schema = pa.schema([pa.field(c.name, _arrow_type(c)) for c in stage.columns])
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    columns = ", ".join(f'"{c.name}"' for c in stage.columns)
+    with cursor.copy(f'COPY "{stage.name}" ({columns}) FROM STDIN (FORMAT csv)') as copy:
+        for start in range(0, len(frame), COPY_CHUNK_ROWS):
+            chunk = pa.Table.from_pandas(
+                frame.iloc[start : start + COPY_CHUNK_ROWS], schema=schema, preserve_index=False
+            )
+            buffer = io.BytesIO()
+            pa_csv.write_csv(chunk, buffer, pa_csv.WriteOptions(include_header=False))
+            copy.write(buffer.getvalue())
+
+
+def _distinct(connection: Connection, left: str, right: str) -> str:
+    operator = "IS DISTINCT FROM" if connection.dialect.name == "postgresql" else "IS NOT"
+    return f"{left} {operator} {right}"
+
+
+def _merge(
+    connection: Connection,
+    target: Table,
+    stage: Table,
+    key: Sequence[str],
+    condition: str,
+) -> tuple[int, int]:
+    """INSERT … SELECT … ON CONFLICT DO UPDATE WHERE condition; returns (inserted, updated)."""
+    before = connection.execute(select(text("count(*)")).select_from(target)).scalar_one()
+    columns = [c.name for c in stage.columns]
+    quoted = ", ".join(f'"{c}"' for c in columns)
+    updates = ", ".join(f'"{c}" = excluded."{c}"' for c in columns if c not in key)
+    result = connection.execute(
+        text(
+            f'INSERT INTO "{target.name}" ({quoted}) '
+            f'SELECT {quoted} FROM "{stage.name}" WHERE true '
+            f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updates} WHERE {condition}"
+        )
+    )
+    after = connection.execute(select(text("count(*)")).select_from(target)).scalar_one()
+    stage.drop(connection)
+    inserted = after - before
+    return inserted, result.rowcount - inserted
+
+
+def _changed_any(connection: Connection, table: str, columns: Iterable[str]) -> str:
+    return " OR ".join(
+        _distinct(connection, f'"{table}"."{c}"', f'excluded."{c}"') for c in columns
+    )
+
+
+def _merge_rows(
+    connection: Connection, model: type, frame: pd.DataFrame, key: Sequence[str], run_id: str
+) -> MergeCounts:
+    target = model.__table__  # type: ignore[attr-defined]
+    frame = frame.assign(run_id=run_id)
+    compared = [c for c in frame.columns if c not in (*key, "run_id", "raw_sha256")]
+    stage = _stage(connection, target, frame)
+    inserted, updated = _merge(
+        connection, target, stage, key, _changed_any(connection, target.name, compared)
+    )
+    return MergeCounts(len(frame), inserted, updated)
+
+
+PRODUCT_COLUMNS = [
+    "product_code", "product_name", "product_category", "producer_code", "producer_name",
+    "producer_type", "province_code", "district_code", "subdistrict", "registered_on",
+    "status", "cancelled_on", "raw_sha256",
+]  # fmt: skip
+SHOP_COLUMNS = [
+    "shop_code", "shop_name", "shop_type", "producer_code", "province_code", "district_code",
+    "registered_on", "raw_sha256",
+]  # fmt: skip
+SALES_KEY = ["district_code", "producer_code", "month"]
+SALES_COLUMNS = [*SALES_KEY, "province_code", "amount", "recorded_on", "raw_sha256"]
+BASELINE_KEY = ["fiscal_year", "quarter", "district_code"]
+BASELINE_COLUMNS = [*BASELINE_KEY, "base_sales", "interested_q1", "raw_sha256"]
+
+
+def load_products(connection: Connection, products: pd.DataFrame, run_id: str) -> MergeCounts:
+    """Upsert the product register by product code."""
+    return _merge_rows(
+        connection, ProductRegistration, products[PRODUCT_COLUMNS], ["product_code"], run_id
+    )
+
+
+def load_shops(connection: Connection, shops: pd.DataFrame, run_id: str) -> MergeCounts:
+    """Upsert Shop ชุมชน registrations by shop code."""
+    return _merge_rows(connection, ShopRegistration, shops[SHOP_COLUMNS], ["shop_code"], run_id)
+
+
+def load_baseline(connection: Connection, baseline: pd.DataFrame, run_id: str) -> MergeCounts:
+    """Upsert the baseline sheet by fiscal year, quarter and district."""
+    return _merge_rows(connection, KpiBaseline, baseline[BASELINE_COLUMNS], BASELINE_KEY, run_id)
+
+
+def load_sales(connection: Connection, sales: pd.DataFrame, run_id: str) -> MergeCounts:
+    """Upsert monthly sales by (district, producer, month); the latest วันที่บันทึก wins.
+
+    A replaced value, whether replaced by this load or by a later row of the same load, goes
+    to ``monthly_sales_history``. An older row than the warehouse's is kept out of the table
+    (it is not news) but still counted as offered.
+    """
+    frame = sales[SALES_COLUMNS].assign(run_id=run_id)
+    ordered = frame.reset_index(drop=True).sort_values("recorded_on", kind="stable")
+    latest_index = ordered.drop_duplicates(SALES_KEY, keep="last").index
+    superseded = frame.reset_index(drop=True).drop(index=latest_index)
+    latest = frame.reset_index(drop=True).loc[sorted(latest_index)]
+    table = MonthlySales.__table__
+    stage = _stage(connection, table, latest)
+    newer = (
+        f'(excluded.recorded_on > "{table.name}".recorded_on OR '
+        f'(excluded.recorded_on = "{table.name}".recorded_on AND '
+        f'excluded.amount <> "{table.name}".amount))'
+    )
+    staged_newer = newer.replace("excluded.", "s.").replace(f'"{table.name}".', "m.")
+    history = connection.execute(
+        text(
+            "INSERT INTO monthly_sales_history (district_code, producer_code, month, amount, "
+            "recorded_on, raw_sha256, run_id, replaced_by_run) "
+            "SELECT m.district_code, m.producer_code, m.month, m.amount, m.recorded_on, "
+            f'm.raw_sha256, m.run_id, :run_id FROM monthly_sales m JOIN "{stage.name}" s '
+            "ON s.district_code = m.district_code AND s.producer_code = m.producer_code "
+            f"AND s.month = m.month WHERE {staged_newer}"
+        ),
+        {"run_id": run_id},
+    ).rowcount
+    inserted, updated = _merge(connection, table, stage, SALES_KEY, newer)
+    if len(superseded):
+        history_rows = superseded.assign(replaced_by_run=run_id).drop(columns=["province_code"])
+        connection.execute(
+            MonthlySalesHistory.__table__.insert(),
+            history_rows.astype(object).to_dict("records"),
+        )
+    return MergeCounts(len(frame), inserted, updated, history + len(superseded))
+
+
+def write_rules(connection: Connection, rows: list[dict[str, object]]) -> None:
+    """Record the KPI rules used (one row per fiscal year)."""
+    statement = _insert(connection)(KpiRule.__table__)
+    columns = [c for c in rows[0] if c != "fiscal_year"] if rows else []
+    statement = statement.on_conflict_do_update(
+        index_elements=["fiscal_year"], set_={c: statement.excluded[c] for c in columns}
+    )
+    if rows:
+        connection.execute(statement, rows)
+
+
+def write_targets(
+    connection: Connection, districts: pd.DataFrame, totals: pd.DataFrame, run_id: str
+) -> MergeCounts:
+    """Upsert a quarter's district targets and the province total rows."""
+    district_columns = [c.name for c in KpiTarget.__table__.columns if c.name != "run_id"]
+    counts = _merge_rows(connection, KpiTarget, districts[district_columns], BASELINE_KEY, run_id)
+    total_columns = [c.name for c in KpiTargetProvince.__table__.columns if c.name != "run_id"]
+    _merge_rows(
+        connection,
+        KpiTargetProvince,
+        totals[total_columns],
+        ["fiscal_year", "quarter", "province_code"],
+        run_id,
+    )
+    return counts
+
+
+GRADE_CONTENT = [
+    "products_added", "products_target", "products_met", "sales", "base_sales", "sales_target",
+    "sales_met", "shops_registered", "interested_q1", "shop_level", "grade", "failed_criteria",
+    "next_grade", "missing_products", "missing_sales", "missing_shops", "status",
+]  # fmt: skip
+"""A grade changes (and gets a new version) only when one of these changes."""
+
+
+def _same(left: object, right: object) -> bool:
+    left_missing = left is None or (isinstance(left, float) and pd.isna(left))
+    right_missing = right is None or (isinstance(right, float) and pd.isna(right))
+    if left_missing or right_missing:
+        return left_missing and right_missing
+    if isinstance(left, Decimal) or isinstance(right, Decimal):
+        return Decimal(str(left)) == Decimal(str(right))
+    return left == right
+
+
+@dataclass(frozen=True)
+class GradeChanges:
+    """What writing a quarter's grades did."""
+
+    new: int
+    changed: int
+    unchanged: int
+
+
+def write_grades(
+    connection: Connection, grades: pd.DataFrame, run_id: str, computed_at: datetime
+) -> GradeChanges:
+    """Write grades; a grade whose content changed keeps its previous version in history."""
+    table, history = KpiGrade.__table__, KpiGradeHistory.__table__
+    keys = grades[BASELINE_KEY].drop_duplicates()
+    existing: dict[tuple, dict] = {}
+    for fiscal_year, quarter in (
+        keys[["fiscal_year", "quarter"]].drop_duplicates().itertuples(index=False)
+    ):
+        rows = connection.execute(
+            select(table).where(
+                table.c.fiscal_year == int(fiscal_year), table.c.quarter == int(quarter)
+            )
+        ).mappings()
+        existing.update(
+            {(r["fiscal_year"], r["quarter"], r["district_code"]): dict(r) for r in rows}
+        )
+    new, changed, unchanged = [], [], 0
+    for row in grades.to_dict("records"):
+        key = (int(row["fiscal_year"]), int(row["quarter"]), row["district_code"])
+        record = {c.name: row.get(c.name) for c in table.columns}
+        record.update(run_id=run_id, computed_at=computed_at)
+        record = {
+            k: (None if isinstance(v, float) and pd.isna(v) else v) for k, v in record.items()
+        }
+        before = existing.get(key)
+        if before is None:
+            new.append({**record, "version": 1})
+        elif all(_same(before[c], record[c]) for c in GRADE_CONTENT):
+            unchanged += 1
+        else:
+            connection.execute(
+                history.insert(),
+                {**before, "replaced_at": computed_at, "replaced_by_run": run_id},
+            )
+            connection.execute(
+                table.update()
+                .where(
+                    table.c.fiscal_year == key[0],
+                    table.c.quarter == key[1],
+                    table.c.district_code == key[2],
+                )
+                .values({**record, "version": before["version"] + 1})
+            )
+            changed.append(key)
+    if new:
+        connection.execute(table.insert(), new)
+    return GradeChanges(len(new), len(changed), unchanged)

@@ -1,0 +1,309 @@
+"""The warehouse tables (DESIGN §4). Table names and the listed columns are the analysts'
+contract; the migrations in ``migrations/`` create exactly these models (a test checks).
+
+Baht is ``NUMERIC(18,2)`` and dates are CE ``DATE``. Every source row carries the run that last
+changed it (``run_id``) and the payload it came from (``raw_sha256``).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+Baht = Numeric(18, 2)
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """Declarative base with stable constraint names (so migrations can refer to them)."""
+
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class District(Base):
+    """Every district (อำเภอ/เขต) of Thailand, from geothai."""
+
+    __tablename__ = "district"
+    district_code: Mapped[str] = mapped_column(String(4), primary_key=True)
+    province_code: Mapped[str] = mapped_column(String(2), index=True)
+    name_th: Mapped[str] = mapped_column(String(100))
+    name_en: Mapped[str] = mapped_column(String(100))
+    province_name_th: Mapped[str] = mapped_column(String(100))
+
+
+class SyncRun(Base):
+    """One sync (or grading) run."""
+
+    __tablename__ = "sync_run"
+    run_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    flow_run_id: Mapped[str | None] = mapped_column(String(36))
+    source: Mapped[str] = mapped_column(String(20))
+    province_codes: Mapped[str] = mapped_column(String(400))
+    as_of: Mapped[date]
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(20))
+    message: Mapped[str | None] = mapped_column(Text)
+    rows_read: Mapped[int] = mapped_column(Integer, default=0)
+    rows_loaded: Mapped[int] = mapped_column(Integer, default=0)
+    rows_quarantined: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class RawFileRecord(Base):
+    """Every payload fetched or dropped, as kept in the raw landing store."""
+
+    __tablename__ = "raw_file"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[str] = mapped_column(ForeignKey("sync_run.run_id"), index=True)
+    dataset: Mapped[str] = mapped_column(String(20))
+    source: Mapped[str] = mapped_column(String(40))
+    location: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    bytes: Mapped[int] = mapped_column(BigInteger)
+    fetched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    stored_path: Mapped[str] = mapped_column(Text)
+    unchanged: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ProductRegistration(Base):
+    """OTOP Big Data product register: one row per product code."""
+
+    __tablename__ = "product_registration"
+    product_code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    product_name: Mapped[str] = mapped_column(Text)
+    product_category: Mapped[str] = mapped_column(String(100))
+    producer_code: Mapped[str] = mapped_column(String(40), index=True)
+    producer_name: Mapped[str] = mapped_column(Text)
+    producer_type: Mapped[str] = mapped_column(String(100))
+    province_code: Mapped[str] = mapped_column(String(2))
+    district_code: Mapped[str] = mapped_column(ForeignKey("district.district_code"), index=True)
+    subdistrict: Mapped[str | None] = mapped_column(String(100))
+    registered_on: Mapped[date]
+    status: Mapped[str] = mapped_column(String(20))
+    cancelled_on: Mapped[date | None]
+    raw_sha256: Mapped[str] = mapped_column(String(64))
+    run_id: Mapped[str] = mapped_column(String(36))
+
+
+class MonthlySales(Base):
+    """Monthly OTOP sales per district and producer ('' for a district-level entry)."""
+
+    __tablename__ = "monthly_sales"
+    district_code: Mapped[str] = mapped_column(
+        ForeignKey("district.district_code"), primary_key=True
+    )
+    producer_code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    province_code: Mapped[str] = mapped_column(String(2))
+    amount: Mapped[Decimal] = mapped_column(Baht)
+    recorded_on: Mapped[date]
+    raw_sha256: Mapped[str] = mapped_column(String(64))
+    run_id: Mapped[str] = mapped_column(String(36))
+
+    __table_args__ = (Index("ix_monthly_sales_month_district", "month", "district_code"),)
+
+
+class MonthlySalesHistory(Base):
+    """Sales values replaced by a correction (a later วันที่บันทึก), never lost."""
+
+    __tablename__ = "monthly_sales_history"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    district_code: Mapped[str] = mapped_column(String(4))
+    producer_code: Mapped[str] = mapped_column(String(40))
+    month: Mapped[date]
+    amount: Mapped[Decimal] = mapped_column(Baht)
+    recorded_on: Mapped[date]
+    raw_sha256: Mapped[str] = mapped_column(String(64))
+    run_id: Mapped[str] = mapped_column(String(36))
+    replaced_by_run: Mapped[str] = mapped_column(String(36))
+
+    __table_args__ = (Index("ix_monthly_sales_history_key", "district_code", "month"),)
+
+
+class ShopRegistration(Base):
+    """Click ชุมชน Shop ชุมชน registrations: producers and OTOP sales centres."""
+
+    __tablename__ = "shop_registration"
+    shop_code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    shop_name: Mapped[str] = mapped_column(Text)
+    shop_type: Mapped[str] = mapped_column(String(100))
+    producer_code: Mapped[str] = mapped_column(String(40))
+    province_code: Mapped[str] = mapped_column(String(2))
+    district_code: Mapped[str] = mapped_column(ForeignKey("district.district_code"), index=True)
+    registered_on: Mapped[date]
+    raw_sha256: Mapped[str] = mapped_column(String(64))
+    run_id: Mapped[str] = mapped_column(String(36))
+
+
+class KpiBaseline(Base):
+    """The province's baseline sheet: Q1 interest and published base-year sales."""
+
+    __tablename__ = "kpi_baseline"
+    fiscal_year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    quarter: Mapped[int] = mapped_column(Integer, primary_key=True)
+    district_code: Mapped[str] = mapped_column(
+        ForeignKey("district.district_code"), primary_key=True
+    )
+    base_sales: Mapped[Decimal | None] = mapped_column(Baht)
+    interested_q1: Mapped[int | None]
+    raw_sha256: Mapped[str] = mapped_column(String(64))
+    run_id: Mapped[str] = mapped_column(String(36))
+
+
+class KpiRule(Base):
+    """The KPI rules each fiscal year's targets were computed with."""
+
+    __tablename__ = "kpi_rule"
+    fiscal_year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    rules_version: Mapped[str] = mapped_column(String(40))
+    base_year: Mapped[int]
+    products_target: Mapped[int]
+    sales_growth_percent: Mapped[Decimal] = mapped_column(Numeric(7, 3))
+    percent_d: Mapped[Decimal] = mapped_column(Numeric(7, 3))
+    percent_c: Mapped[Decimal] = mapped_column(Numeric(7, 3))
+    percent_b: Mapped[Decimal] = mapped_column(Numeric(7, 3))
+    percent_a: Mapped[Decimal] = mapped_column(Numeric(7, 3))
+
+
+class KpiTarget(Base):
+    """A district's targets for a quarter."""
+
+    __tablename__ = "kpi_target"
+    fiscal_year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    quarter: Mapped[int] = mapped_column(Integer, primary_key=True)
+    district_code: Mapped[str] = mapped_column(
+        ForeignKey("district.district_code"), primary_key=True
+    )
+    products_target: Mapped[int]
+    base_sales: Mapped[Decimal] = mapped_column(Baht)
+    sales_target: Mapped[Decimal] = mapped_column(Baht)
+    interested_q1: Mapped[int]
+    threshold_d: Mapped[int]
+    threshold_c: Mapped[int]
+    threshold_b: Mapped[int]
+    threshold_a: Mapped[int]
+    base_sales_source: Mapped[str] = mapped_column(String(20))
+    """``published`` (the baseline sheet) or ``computed`` (the base year's sales data)."""
+    computed_base_sales: Mapped[Decimal | None] = mapped_column(Baht)
+    rules_version: Mapped[str] = mapped_column(String(40))
+    run_id: Mapped[str] = mapped_column(String(36))
+
+
+class KpiTargetProvince(Base):
+    """A province's total target row, computed from the totals (208 × 25 % = 52)."""
+
+    __tablename__ = "kpi_target_province"
+    fiscal_year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    quarter: Mapped[int] = mapped_column(Integer, primary_key=True)
+    province_code: Mapped[str] = mapped_column(String(2), primary_key=True)
+    name_th: Mapped[str] = mapped_column(String(120))
+    products_target: Mapped[int]
+    base_sales: Mapped[Decimal] = mapped_column(Baht)
+    sales_target: Mapped[Decimal] = mapped_column(Baht)
+    interested_q1: Mapped[int]
+    threshold_d: Mapped[int]
+    threshold_c: Mapped[int]
+    threshold_b: Mapped[int]
+    threshold_a: Mapped[int]
+    run_id: Mapped[str] = mapped_column(String(36))
+
+
+class _GradeColumns:
+    """The columns of a grade, shared by the current table and its history."""
+
+    products_added: Mapped[int]
+    products_target: Mapped[int]
+    products_met: Mapped[bool]
+    sales: Mapped[Decimal] = mapped_column(Baht)
+    base_sales: Mapped[Decimal] = mapped_column(Baht)
+    sales_target: Mapped[Decimal] = mapped_column(Baht)
+    sales_met: Mapped[bool]
+    shops_registered: Mapped[int]
+    interested_q1: Mapped[int]
+    shop_level: Mapped[str | None] = mapped_column(String(1))
+    grade: Mapped[str | None] = mapped_column(String(1))
+    failed_criteria: Mapped[str] = mapped_column(String(40))
+    next_grade: Mapped[str | None] = mapped_column(String(1))
+    missing_products: Mapped[int]
+    missing_sales: Mapped[Decimal] = mapped_column(Baht)
+    missing_shops: Mapped[int]
+    status: Mapped[str] = mapped_column(String(12))
+    """``provisional`` until the quarter's last sales are due, then ``final``."""
+    as_of: Mapped[date]
+    version: Mapped[int]
+    run_id: Mapped[str] = mapped_column(String(36))
+    computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class KpiGrade(_GradeColumns, Base):
+    """The current grade per district and quarter."""
+
+    __tablename__ = "kpi_grade"
+    fiscal_year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    quarter: Mapped[int] = mapped_column(Integer, primary_key=True)
+    district_code: Mapped[str] = mapped_column(
+        ForeignKey("district.district_code"), primary_key=True
+    )
+
+
+class KpiGradeHistory(_GradeColumns, Base):
+    """Every earlier version of a grade, with the run that replaced it."""
+
+    __tablename__ = "kpi_grade_history"
+    fiscal_year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    quarter: Mapped[int] = mapped_column(Integer, primary_key=True)
+    district_code: Mapped[str] = mapped_column(String(4), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    replaced_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    replaced_by_run: Mapped[str] = mapped_column(String(36))
+
+
+class Quarantine(Base):
+    """Rows a run set aside, with the raw row and every reason."""
+
+    __tablename__ = "quarantine"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[str] = mapped_column(ForeignKey("sync_run.run_id"), index=True)
+    dataset: Mapped[str] = mapped_column(String(20))
+    raw_sha256: Mapped[str] = mapped_column(String(64))
+    line: Mapped[int]
+    raw_row: Mapped[dict] = mapped_column(JSON)
+    reasons: Mapped[str] = mapped_column(Text)
+
+
+class ValidationResult(Base):
+    """Per run, per suite and expectation: the outcome of the data-quality checks."""
+
+    __tablename__ = "validation_result"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[str] = mapped_column(ForeignKey("sync_run.run_id"), index=True)
+    dataset: Mapped[str] = mapped_column(String(20))
+    suite: Mapped[str] = mapped_column(String(80))
+    expectation: Mapped[str] = mapped_column(String(200))
+    severity: Mapped[str] = mapped_column(String(20))
+    success: Mapped[bool]
+    unexpected_count: Mapped[int]
+    details: Mapped[dict] = mapped_column(JSON)
