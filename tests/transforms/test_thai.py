@@ -217,3 +217,38 @@ def test_be_dates_round_trip(day, thai):
 def test_amounts_round_trip_with_separators(amount):
     assert parse_amount(f"{amount:,.2f}") == amount
     assert parse_amount(to_thai_digits(f"{amount:,.2f}")) == amount
+
+
+def test_amount_column_agrees_with_the_scalar_parser():
+    import pandas as pd
+
+    from otop_sync.transforms.thai import parse_amount_column
+
+    cells = [
+        "1,234.50",
+        "๑,๒๓๔.๕๐",
+        " 7 ",
+        "-3.1",
+        "1.234",
+        "12abc",
+        "",
+        "1,23.5",
+        "9999999999999999.99",
+        "10000000000000000",
+        "+0.05",
+    ]
+    values, reasons = parse_amount_column(pd.Series(cells, dtype="str"))
+    for cell, value, reason in zip(cells, values, reasons, strict=True):
+        try:
+            expected, expected_reason = parse_amount(cell), None
+        except ThaiParseError as error:
+            expected, expected_reason = None, str(error)
+        assert reason == expected_reason, cell
+        assert (None if pd.isna(value) else value) == expected, cell
+
+
+def test_amounts_beyond_satang_or_numeric_are_refused():
+    with pytest.raises(ThaiParseError, match=r"more than two decimals \(satang\)$"):
+        parse_amount("1.234")
+    with pytest.raises(ThaiParseError, match=r"too large for NUMERIC\(18,2\)$"):
+        parse_amount("10,000,000,000,000,000")

@@ -14,6 +14,7 @@ from otop_sync.transforms.districts import match_district, match_province
 from otop_sync.transforms.thai import (
     ThaiParseError,
     parse_amount,
+    parse_amount_column,
     parse_be_date,
     parse_be_month,
     parse_count,
@@ -45,6 +46,9 @@ def be_month(value: str, _row: Row) -> date:
 def amount(value: str, _row: Row) -> Decimal:
     """A baht amount (sign kept: the expectations judge negatives)."""
     return parse_amount(value)
+
+
+amount.vectorized = parse_amount_column  # type: ignore[attr-defined]
 
 
 def count(value: str, _row: Row) -> int:
@@ -88,3 +92,6 @@ def district(value: str, row: Row) -> str:
     if row.get("province") is None:
         raise ThaiParseError(value, "a district", "its province could not be read")
     return match_district(value, row["province"]).code
+
+
+district.depends_on = "province"  # type: ignore[attr-defined]

@@ -33,6 +33,9 @@ def _cancelled_on(value: str, row: cells.Row) -> date:
     return cancelled
 
 
+_cancelled_on.depends_on = "status"  # type: ignore[attr-defined]
+
+
 def parse_products(table: pd.DataFrame) -> tuple[pd.DataFrame, list[RowIssue]]:
     """Type the OTOP Big Data product register."""
     parsers = {

@@ -36,15 +36,23 @@ def make_engine(url: str, **kwargs: object) -> Engine:
     engine = create_engine(normalize_url(url), **kwargs)  # type: ignore[arg-type]
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin_immediate)
     return engine
 
 
 def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
+    dbapi_connection.isolation_level = None  # type: ignore[attr-defined]  # we say BEGIN ourselves
     cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=60000")
     cursor.close()
+
+
+def _sqlite_begin_immediate(connection: object) -> None:
+    """Take SQLite's write lock when a transaction starts: a second writer then waits (busy
+    timeout) instead of failing when it tries to upgrade a read lock mid-transaction."""
+    connection.exec_driver_sql("BEGIN IMMEDIATE")  # type: ignore[attr-defined]
 
 
 def _alembic_config() -> Config:
