@@ -259,3 +259,19 @@ def test_monthly_sales_view(engine, chiang_rai_rows):
         ).all()
     assert len(rows) == 18
     assert rows[0][1] == "เมืองเชียงราย"
+
+
+def test_sales_naming_an_unknown_district_load_nothing(engine, chiang_rai_rows):
+    from otop_sync.warehouse.loaders import UnknownDistrictError
+
+    broken = chiang_rai_rows["sales"].copy()
+    broken.loc[broken.index[:2], "district_code"] = ["9998", "9999"]
+    with pytest.raises(
+        UnknownDistrictError, match=r"^sales rows name unknown districts: 9998, 9999$"
+    ):
+        load_all(engine, {"sales": broken}, "run-1")
+    assert (
+        checksum(engine, "monthly_sales")
+        == checksum(engine, "monthly_sales_history")
+        == (0, checksum(engine, "monthly_sales")[1])
+    )

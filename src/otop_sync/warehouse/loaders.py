@@ -18,12 +18,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 from sqlalchemy import Column, Connection, MetaData, Table, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
+from otop_sync.errors import OtopSyncError
 from otop_sync.transforms.districts import district_table, province
 from otop_sync.warehouse.models import (
     District,
@@ -56,6 +58,19 @@ class MergeCounts:
     def unchanged(self) -> int:
         """Rows offered that matched what the warehouse already had."""
         return self.offered - self.inserted - self.updated - self.history
+
+
+class UnknownDistrictError(OtopSyncError):
+    """Rows name a district code the warehouse does not know."""
+
+
+def _repeated_keys(frame: pd.DataFrame, key: Sequence[str]) -> np.ndarray:
+    """Rows whose key appears more than once (cheap on millions of rows: integer codes)."""
+    combined = np.zeros(len(frame), dtype=np.int64)
+    for column in key:
+        codes, uniques = pd.factorize(frame[column])
+        combined = combined * (len(uniques) + 1) + codes
+    return pd.Series(combined).duplicated(keep=False).to_numpy()
 
 
 def lock_for_load(connection: Connection) -> None:
@@ -142,28 +157,35 @@ def _merge(
     key: Sequence[str],
     condition: str,
 ) -> tuple[int, int]:
-    """INSERT … SELECT … ON CONFLICT DO UPDATE WHERE condition; returns (inserted, updated)."""
-    before = connection.execute(select(text("count(*)")).select_from(target)).scalar_one()
+    """Update the target's rows whose staged values differ (``condition``, comparing ``t``
+    with ``s``), insert the staged rows it lacks, drop the stage; returns (inserted, updated).
+
+    Two plain statements rather than ``ON CONFLICT``: under the load lock no other writer can
+    add a key in between, and a plain insert of new rows is as fast as COPY into the table.
+    """
     columns = [c.name for c in stage.columns]
-    quoted = ", ".join(f'"{c}"' for c in columns)
-    updates = ", ".join(f'"{c}" = excluded."{c}"' for c in columns if c not in key)
-    result = connection.execute(
+    matches = " AND ".join(f't."{k}" = s."{k}"' for k in key)
+    assignments = ", ".join(f'"{c}" = s."{c}"' for c in columns if c not in key)
+    updated = connection.execute(
         text(
-            f'INSERT INTO "{target.name}" ({quoted}) '
-            f'SELECT {quoted} FROM "{stage.name}" WHERE true '
-            f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updates} WHERE {condition}"
+            f'UPDATE "{target.name}" AS t SET {assignments} FROM "{stage.name}" AS s '
+            f"WHERE {matches} AND ({condition})"
         )
-    )
-    after = connection.execute(select(text("count(*)")).select_from(target)).scalar_one()
+    ).rowcount
+    quoted = ", ".join(f'"{c}"' for c in columns)
+    selected = ", ".join(f's."{c}"' for c in columns)
+    inserted = connection.execute(
+        text(
+            f'INSERT INTO "{target.name}" ({quoted}) SELECT {selected} FROM "{stage.name}" AS s '
+            f'WHERE NOT EXISTS (SELECT 1 FROM "{target.name}" AS t WHERE {matches})'
+        )
+    ).rowcount
     stage.drop(connection)
-    inserted = after - before
-    return inserted, result.rowcount - inserted
+    return inserted, updated
 
 
-def _changed_any(connection: Connection, table: str, columns: Iterable[str]) -> str:
-    return " OR ".join(
-        _distinct(connection, f'"{table}"."{c}"', f'excluded."{c}"') for c in columns
-    )
+def _changed_any(connection: Connection, columns: Iterable[str]) -> str:
+    return " OR ".join(_distinct(connection, f't."{c}"', f's."{c}"') for c in columns)
 
 
 def _merge_rows(
@@ -173,9 +195,7 @@ def _merge_rows(
     frame = frame.assign(run_id=run_id)
     compared = [c for c in frame.columns if c not in (*key, "run_id", "raw_sha256")]
     stage = _stage(connection, target, frame)
-    inserted, updated = _merge(
-        connection, target, stage, key, _changed_any(connection, target.name, compared)
-    )
+    inserted, updated = _merge(connection, target, stage, key, _changed_any(connection, compared))
     return MergeCounts(len(frame), inserted, updated)
 
 
@@ -218,27 +238,43 @@ def load_sales(connection: Connection, sales: pd.DataFrame, run_id: str) -> Merg
     to ``monthly_sales_history``. An older row than the warehouse's is kept out of the table
     (it is not news) but still counted as offered.
     """
-    frame = sales[SALES_COLUMNS].assign(run_id=run_id)
-    ordered = frame.reset_index(drop=True).sort_values("recorded_on", kind="stable")
-    latest_index = ordered.drop_duplicates(SALES_KEY, keep="last").index
-    superseded = frame.reset_index(drop=True).drop(index=latest_index)
-    latest = frame.reset_index(drop=True).loc[sorted(latest_index)]
+    frame = sales[SALES_COLUMNS].assign(run_id=run_id).reset_index(drop=True)
+    repeated = _repeated_keys(frame, SALES_KEY)
+    if repeated.any():
+        candidates = frame[repeated].sort_values("recorded_on", kind="stable")
+        keep = candidates.drop_duplicates(SALES_KEY, keep="last").index
+        superseded = candidates.drop(index=keep)
+        latest = frame.drop(index=superseded.index)
+    else:
+        superseded, latest = frame.iloc[0:0], frame
     table = MonthlySales.__table__
     stage = _stage(connection, table, latest)
-    newer = (
-        f'(excluded.recorded_on > "{table.name}".recorded_on OR '
-        f'(excluded.recorded_on = "{table.name}".recorded_on AND '
-        f'excluded.amount <> "{table.name}".amount))'
+    unknown = (
+        connection.execute(
+            text(
+                f'SELECT DISTINCT s.district_code FROM "{stage.name}" s LEFT JOIN district d '
+                "ON d.district_code = s.district_code WHERE d.district_code IS NULL"
+            )
+        )
+        .scalars()
+        .all()
     )
-    staged_newer = newer.replace("excluded.", "s.").replace(f'"{table.name}".', "m.")
+    if unknown:
+        raise UnknownDistrictError(
+            f"sales rows name unknown districts: {', '.join(sorted(unknown))}"
+        )
+    newer = (
+        "(s.recorded_on > t.recorded_on "
+        "OR (s.recorded_on = t.recorded_on AND s.amount <> t.amount))"
+    )
     history = connection.execute(
         text(
             "INSERT INTO monthly_sales_history (district_code, producer_code, month, amount, "
             "recorded_on, raw_sha256, run_id, replaced_by_run) "
-            "SELECT m.district_code, m.producer_code, m.month, m.amount, m.recorded_on, "
-            f'm.raw_sha256, m.run_id, :run_id FROM monthly_sales m JOIN "{stage.name}" s '
-            "ON s.district_code = m.district_code AND s.producer_code = m.producer_code "
-            f"AND s.month = m.month WHERE {staged_newer}"
+            "SELECT t.district_code, t.producer_code, t.month, t.amount, t.recorded_on, "
+            f't.raw_sha256, t.run_id, :run_id FROM monthly_sales t JOIN "{stage.name}" s '
+            "ON s.district_code = t.district_code AND s.producer_code = t.producer_code "
+            f"AND s.month = t.month WHERE {newer}"
         ),
         {"run_id": run_id},
     ).rowcount

@@ -109,12 +109,14 @@ class ProductRegistration(Base):
 
 
 class MonthlySales(Base):
-    """Monthly OTOP sales per district and producer ('' for a district-level entry)."""
+    """Monthly OTOP sales per district and producer ('' for a district-level entry).
+
+    Millions of rows: the district is checked once per load for the whole batch
+    (:func:`otop_sync.warehouse.loaders.load_sales`) instead of by a per-row foreign key.
+    """
 
     __tablename__ = "monthly_sales"
-    district_code: Mapped[str] = mapped_column(
-        ForeignKey("district.district_code"), primary_key=True
-    )
+    district_code: Mapped[str] = mapped_column(String(4), primary_key=True)
     producer_code: Mapped[str] = mapped_column(String(40), primary_key=True)
     month: Mapped[date] = mapped_column(Date, primary_key=True)
     province_code: Mapped[str] = mapped_column(String(2))

@@ -245,11 +245,6 @@ def upgrade() -> None:
         sa.Column("recorded_on", sa.Date(), nullable=False),
         sa.Column("raw_sha256", sa.String(length=64), nullable=False),
         sa.Column("run_id", sa.String(length=36), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["district_code"],
-            ["district.district_code"],
-            name=op.f("fk_monthly_sales_district_code_district"),
-        ),
         sa.PrimaryKeyConstraint(
             "district_code", "producer_code", "month", name=op.f("pk_monthly_sales")
         ),
