@@ -270,8 +270,5 @@ def test_sales_naming_an_unknown_district_load_nothing(engine, chiang_rai_rows):
         UnknownDistrictError, match=r"^sales rows name unknown districts: 9998, 9999$"
     ):
         load_all(engine, {"sales": broken}, "run-1")
-    assert (
-        checksum(engine, "monthly_sales")
-        == checksum(engine, "monthly_sales_history")
-        == (0, checksum(engine, "monthly_sales")[1])
-    )
+    assert checksum(engine, "monthly_sales")[0] == 0
+    assert checksum(engine, "monthly_sales_history")[0] == 0
