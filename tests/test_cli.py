@@ -78,3 +78,21 @@ def test_every_command_has_help():
     assert result.returncode == 0
     assert "targets" in result.stdout
     assert run("targets", "--help").returncode == 0
+
+
+def test_db_upgrade_creates_the_warehouse(tmp_path):
+    url = f"sqlite:///{tmp_path / 'otop.db'}"
+    result = run("db", "upgrade", "--warehouse", url)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == f"warehouse {url} is at revision 0001\n"
+    assert (tmp_path / "otop.db").exists()
+
+
+def test_db_upgrade_on_an_unreachable_server_says_so_without_the_password():
+    result = run("db", "upgrade", "--warehouse", "postgresql://officer:s3cret@127.0.0.1:9/none")
+    assert result.returncode == 1
+    assert result.stderr.startswith(
+        "otop-sync: cannot reach the warehouse at postgresql+psycopg://officer:***@127.0.0.1:9/none: "
+    )
+    assert "s3cret" not in result.stderr
+    assert result.stderr.count("\n") == 1

@@ -157,6 +157,26 @@ def mock_export(
         print(path)
 
 
+db_app = typer.Typer(help="The warehouse's schema.")
+app.add_typer(db_app, name="db")
+
+WarehouseOption = Annotated[
+    str | None,
+    typer.Option("--warehouse", metavar="URL", help="Warehouse URL; overrides OTOP_WAREHOUSE_URL."),
+]
+
+
+@db_app.command("upgrade")
+def db_upgrade(warehouse: WarehouseOption = None) -> None:
+    """Create or migrate the warehouse to the newest schema (also done before every sync)."""
+    from otop_sync.warehouse.db import make_engine, upgrade
+
+    engine = make_engine(warehouse or Settings().warehouse_url)
+    revision = upgrade(engine)
+    engine.dispose()
+    print(f"warehouse {engine.url.render_as_string(hide_password=True)} is at revision {revision}")
+
+
 def main() -> None:
     """Entry point: run the app, turning otop-sync's own errors into a one-line reason."""
     try:

@@ -15,6 +15,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 from otop_sync.errors import OtopSyncError
 
@@ -74,11 +75,23 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
+def check_reachable(engine: Engine) -> None:
+    """Connect once, turning a refusal into a one-line error without the password."""
+    try:
+        with engine.connect():
+            pass
+    except OperationalError as error:
+        reason = str(error.orig).strip().splitlines()[0]
+        where = engine.url.render_as_string(hide_password=True)
+        raise WarehouseError(f"cannot reach the warehouse at {where}: {reason}") from None
+
+
 def upgrade(engine: Engine) -> str:
     """Migrate the warehouse to the newest schema and refresh the district table."""
     from otop_sync.warehouse.loaders import sync_districts
 
     config = _alembic_config()
+    check_reachable(engine)
     with engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             # One migration at a time, however many workers start together.
