@@ -1,0 +1,90 @@
+"""Validating each dataset: its row suite, then the dataset-level checks on derived tables
+(which district-months exist, how sales compare with the central system's summary)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+
+from otop_sync.expectations.runner import DatasetValidation, Validator
+from otop_sync.expectations.suites import (
+    SuiteParameters,
+    baseline_coverage_suite,
+    baseline_suite,
+    products_suite,
+    sales_coverage_suite,
+    sales_reconciliation_suite,
+    sales_suite,
+    shops_suite,
+)
+from otop_sync.transforms.deltas import latest_sales
+from otop_sync.transforms.districts import districts_of
+from otop_sync.transforms.fiscal import months_due
+from otop_sync.transforms.reconcile import compare_with_summary
+from otop_sync.transforms.rows import RowIssue
+
+ROW_SUITES = {
+    "products": products_suite,
+    "sales": sales_suite,
+    "shops": shops_suite,
+    "baseline": baseline_suite,
+}
+
+
+def _keys(frame: pd.DataFrame, columns: Sequence[str]) -> pd.Series:
+    return (
+        frame[list(columns)].astype(str).agg(":".join, axis=1)
+        if len(frame)
+        else pd.Series([], dtype=object)
+    )
+
+
+def province_districts(params: SuiteParameters) -> list[str]:
+    """Every district code of the run's provinces."""
+    return [d.code for code in params.province_codes for d in districts_of(code)]
+
+
+def validate_dataset(
+    validator: Validator,
+    dataset: str,
+    raw: pd.DataFrame,
+    typed: pd.DataFrame,
+    issues: list[RowIssue],
+    params: SuiteParameters,
+    summary: pd.DataFrame | None = None,
+) -> DatasetValidation:
+    """Validate one dataset (see module docstring); ``summary`` is the central system's
+    report for sales (district_code, month, amount), when the source has one."""
+    validation = validator.validate_rows(dataset, raw, typed, issues, ROW_SUITES[dataset](params))
+    clean = validation.clean
+    if dataset == "baseline":
+        expected = province_districts(params)
+        present = pd.DataFrame({"key": sorted(set(clean["district_code"]))})
+        missing = tuple(sorted(set(expected) - set(present["key"])))
+        validation.outcomes += validator.check_dataset(
+            dataset, present, baseline_coverage_suite(expected), missing
+        )
+    if dataset == "sales":
+        months = months_due(params.sales_from, params.as_of)
+        expected = [
+            f"{code}:{month.isoformat()}" for code in province_districts(params) for month in months
+        ]
+        due = clean[clean["month"].isin(months)]
+        present = pd.DataFrame({"key": sorted(set(_keys(due, ["district_code", "month"])))})
+        missing = tuple(sorted(set(expected) - set(present["key"])))
+        validation.outcomes += validator.check_dataset(
+            dataset, present, sales_coverage_suite(expected), missing
+        )
+        if summary is not None:
+            compared = compare_with_summary(latest_sales(clean), summary)
+            differing = compared[compared["difference"] != 0]
+            examples = tuple(
+                f"{r.district_code} {r.month.isoformat()}: ours {r.ours / 100:,.2f}, "
+                f"report {r.theirs / 100:,.2f}"
+                for r in differing.itertuples()
+            )
+            validation.outcomes += validator.check_dataset(
+                dataset, compared, sales_reconciliation_suite(), examples
+            )
+    return validation
