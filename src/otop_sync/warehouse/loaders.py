@@ -38,7 +38,11 @@ from otop_sync.warehouse.models import (
     MonthlySales,
     MonthlySalesHistory,
     ProductRegistration,
+    Quarantine,
+    RawFileRecord,
     ShopRegistration,
+    SyncRun,
+    ValidationResult,
 )
 
 LOAD_LOCK = "otop-sync-load"
@@ -392,3 +396,94 @@ def write_grades(
     if new:
         connection.execute(table.insert(), new)
     return GradeChanges(len(new), len(changed), unchanged)
+
+
+def start_run(
+    connection: Connection,
+    run_id: str,
+    flow_run_id: str | None,
+    source: str,
+    province_codes: Sequence[str],
+    as_of: date,
+    started_at: datetime,
+) -> None:
+    """Record that a run began (its own transaction, so a failed run still leaves a row)."""
+    connection.execute(
+        SyncRun.__table__.insert(),
+        {
+            "run_id": run_id,
+            "flow_run_id": flow_run_id,
+            "source": source,
+            "province_codes": ",".join(province_codes),
+            "as_of": as_of,
+            "started_at": started_at,
+            "status": "running",
+            "rows_read": 0,
+            "rows_loaded": 0,
+            "rows_quarantined": 0,
+        },
+    )
+
+
+def finish_run(
+    connection: Connection,
+    run_id: str,
+    status: str,
+    finished_at: datetime,
+    message: str | None = None,
+    rows: tuple[int, int, int] = (0, 0, 0),
+) -> None:
+    """Record how a run ended: status, the reason if it failed, rows read/loaded/quarantined."""
+    read, loaded, quarantined = rows
+    connection.execute(
+        SyncRun.__table__.update()
+        .where(SyncRun.__table__.c.run_id == run_id)
+        .values(
+            status=status,
+            finished_at=finished_at,
+            message=message,
+            rows_read=read,
+            rows_loaded=loaded,
+            rows_quarantined=quarantined,
+        )
+    )
+
+
+def record_raw_files(
+    connection: Connection, run_id: str, files: Sequence[dict[str, object]]
+) -> None:
+    """Record the payloads a run fetched (dataset, source, location, sha256, bytes,
+    fetched_at, stored_path, unchanged)."""
+    if files:
+        connection.execute(
+            RawFileRecord.__table__.insert(), [{**f, "run_id": run_id} for f in files]
+        )
+
+
+def record_quarantine(
+    connection: Connection, run_id: str, dataset: str, raw_sha256: str, rows: pd.DataFrame
+) -> None:
+    """Keep the rows a run set aside, with their raw text and every reason."""
+    records = [
+        {
+            "run_id": run_id,
+            "dataset": dataset,
+            "raw_sha256": raw_sha256,
+            "line": int(row.line),
+            "raw_row": row.raw_row,
+            "reasons": row.reasons,
+        }
+        for row in rows.itertuples(index=False)
+    ]
+    if records:
+        connection.execute(Quarantine.__table__.insert(), records)
+
+
+def record_validation(
+    connection: Connection, run_id: str, results: Sequence[dict[str, object]]
+) -> None:
+    """Keep the outcome of every expectation of a run."""
+    if results:
+        connection.execute(
+            ValidationResult.__table__.insert(), [{**r, "run_id": run_id} for r in results]
+        )

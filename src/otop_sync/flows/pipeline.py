@@ -1,0 +1,259 @@
+"""A sync of one province, step by step: extract → land raw → type → validate → load → grade.
+
+Plain functions that wire the layers; the Prefect flows run them as tasks, and tests and the
+command line can call them directly. The load, the run's records and the grades are one
+transaction: a run either publishes everything or leaves the warehouse as it was.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import Engine
+
+from otop_sync.connectors.extract import Extract
+from otop_sync.connectors.inbox import FileInbox, extract_file
+from otop_sync.connectors.landing import RawLandingStore
+from otop_sync.expectations.checks import validate_dataset
+from otop_sync.expectations.context import gx_context
+from otop_sync.expectations.runner import DatasetValidation, Validator, raise_if_critical
+from otop_sync.expectations.severity import load_severities
+from otop_sync.expectations.suites import SuiteParameters
+from otop_sync.flows.settings import Settings, SourceKind
+from otop_sync.flows.sources import http_sources
+from otop_sync.flows.steps import grade_quarter, load_rows, type_rows
+from otop_sync.transforms.fiscal import Quarter, quarter_range
+from otop_sync.transforms.reconcile import parse_summary
+from otop_sync.transforms.rules import RuleBook
+from otop_sync.warehouse import loaders
+from otop_sync.warehouse.db import make_engine, upgrade
+
+DATASETS = ("baseline", "products", "shops", "sales")
+
+
+@dataclass
+class SyncOutcome:
+    """What a sync did, for the run record, the logs and the ops artifacts."""
+
+    run_id: str
+    province_code: str
+    as_of: date
+    extracts: list[Extract] = field(default_factory=list)
+    validations: list[DatasetValidation] = field(default_factory=list)
+    quarters: list[Quarter] = field(default_factory=list)
+    grades: pd.DataFrame = field(default_factory=pd.DataFrame)
+    notes: list[str] = field(default_factory=list)
+    docs_index: Path | None = None
+
+    @property
+    def rows(self) -> tuple[int, int, int]:
+        """Rows read, loaded and quarantined, over every dataset."""
+        return (
+            sum(v.rows_read for v in self.validations),
+            sum(v.rows_loaded for v in self.validations),
+            sum(v.rows_quarantined for v in self.validations),
+        )
+
+    def read_extracts(self) -> list[Extract]:
+        """The extracts that were read (not skipped as unchanged)."""
+        return [e for e in self.extracts if not e.unchanged]
+
+    @property
+    def skipped(self) -> list[str]:
+        """Datasets whose payload was the one last loaded."""
+        return [e.dataset for e in self.extracts if e.unchanged]
+
+
+def new_run_id() -> str:
+    """A fresh run id."""
+    return str(uuid.uuid4())
+
+
+def extract_sources(
+    settings: Settings,
+    landing: RawLandingStore,
+    province_code: str,
+    mock_url: str | None = None,
+) -> tuple[list[Extract], list[str]]:
+    """Every dataset of the province from the configured source, and notes for the run."""
+    notes: list[str] = []
+    if settings.source == SourceKind.files:
+        scan = FileInbox(settings.inbox_dir, landing).scan()
+        notes += [f"inbox: {p.name} was loaded before; not read again" for p in scan.already_loaded]
+        notes += [f"inbox: {p.name} is not a known export; left alone" for p in scan.unrecognised]
+        notes.append("reconciliation skipped: the file inbox has no summary report")
+        return scan.extracts, notes
+    sources = http_sources(settings, landing, mock_url)
+    extracts = [sources[d].extract(province=province_code) for d in DATASETS if d in sources]
+    if "baseline" not in sources and settings.baseline_file is not None:
+        extracts.insert(0, extract_file(settings.baseline_file, "baseline", landing))
+    return extracts, notes
+
+
+def fetch_summaries(
+    settings: Settings,
+    landing: RawLandingStore,
+    province_code: str,
+    fiscal_years: list[int],
+    mock_url: str | None = None,
+) -> pd.DataFrame:
+    """The summary report's sales per district and month for these fiscal years."""
+    sales = http_sources(settings, landing, mock_url)["sales"]
+    frames = []
+    for year in fiscal_years:
+        report = sales.summary_report(year, province_code)  # type: ignore[attr-defined]
+        rows, issues = parse_summary(report.table)
+        if issues:
+            raise ValueError(f"{report.raw.location}: {issues[0]}")
+        frames.append(rows)
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def quarters_to_grade(rulebook: RuleBook, as_of: date) -> list[Quarter]:
+    """Every quarter that has rules and has begun by ``as_of``."""
+    first = Quarter(min(rulebook.years), 1)
+    last = Quarter.of(as_of)
+    return (
+        [q for q in quarter_range(first, last) if q.fiscal_year in rulebook.years]
+        if last >= first
+        else []
+    )
+
+
+def run_sync(
+    settings: Settings,
+    rulebook: RuleBook,
+    province_code: str,
+    as_of: date,
+    run_id: str,
+    flow_run_id: str | None = None,
+    mock_url: str | None = None,
+    engine: Engine | None = None,
+) -> SyncOutcome:
+    """One sync of one province (see module docstring). A failure marks the run failed with
+    its reason and re-raises; the warehouse keeps what it had."""
+    engine = engine or make_engine(settings.warehouse_url)
+    upgrade(engine)
+    with engine.begin() as connection:
+        loaders.start_run(
+            connection,
+            run_id,
+            flow_run_id,
+            settings.source.value,
+            [province_code],
+            as_of,
+            datetime.now(UTC),
+        )
+    outcome = SyncOutcome(run_id, province_code, as_of)
+    try:
+        _sync(settings, rulebook, outcome, mock_url, engine)
+    except Exception as error:
+        with engine.begin() as connection:
+            loaders.finish_run(
+                connection, run_id, "failed", datetime.now(UTC), str(error), outcome.rows
+            )
+            _record_checks(connection, outcome)
+        raise
+    with engine.begin() as connection:
+        loaders.finish_run(
+            connection,
+            run_id,
+            "completed",
+            datetime.now(UTC),
+            "; ".join(outcome.notes) or None,
+            outcome.rows,
+        )
+    return outcome
+
+
+def _record_checks(connection, outcome: SyncOutcome) -> None:  # type: ignore[no-untyped-def]
+    """Keep what the checks found even when the run stops (for ops to see why)."""
+    loaders.record_raw_files(connection, outcome.run_id, _raw_records(outcome.extracts))
+    for extract, validation in zip(outcome.read_extracts(), outcome.validations, strict=False):
+        loaders.record_quarantine(
+            connection,
+            outcome.run_id,
+            validation.dataset,
+            extract.raws[0].sha256,
+            validation.quarantine,
+        )
+    loaders.record_validation(
+        connection,
+        outcome.run_id,
+        [o.as_record() for v in outcome.validations for o in v.outcomes],
+    )
+
+
+def _raw_records(extracts: list[Extract]) -> list[dict[str, object]]:
+    return [
+        {
+            "dataset": e.dataset,
+            "source": raw.source,
+            "location": raw.location,
+            "sha256": raw.sha256,
+            "bytes": raw.size,
+            "fetched_at": raw.fetched_at,
+            "stored_path": str(raw.stored_path),
+            "unchanged": e.unchanged,
+        }
+        for e in extracts
+        for raw in e.raws
+    ]
+
+
+def _sync(
+    settings: Settings,
+    rulebook: RuleBook,
+    outcome: SyncOutcome,
+    mock_url: str | None,
+    engine: Engine,
+) -> None:
+    landing = RawLandingStore(settings.data_dir / "raw")
+    extracts, notes = extract_sources(settings, landing, outcome.province_code, mock_url)
+    outcome.extracts, outcome.notes = extracts, notes
+    outcome.notes += [f"{d}: unchanged since the last load, skipped" for d in outcome.skipped]
+    base_year = rulebook.for_year(min(rulebook.years)).base_year
+    params = SuiteParameters(
+        (outcome.province_code,), outcome.as_of, sales_from=Quarter(base_year, 1).start
+    )
+    validator = Validator(
+        gx_context(settings.data_dir / "data_docs"), load_severities(), outcome.run_id
+    )
+    typed_rows = []
+    for extract in outcome.read_extracts():
+        typed, issues = type_rows(extract)
+        summary = None
+        if extract.dataset == "sales" and settings.source != SourceKind.files:
+            years = sorted({Quarter.of(m).fiscal_year for m in typed["month"].dropna()})
+            summary = fetch_summaries(settings, landing, outcome.province_code, years, mock_url)
+        validation = validate_dataset(
+            validator, extract.dataset, extract.table, typed, issues, params, summary
+        )
+        outcome.validations.append(validation)
+        typed_rows.append((extract.dataset, validation.clean))
+    outcome.docs_index = validator.build_docs()
+    raise_if_critical(outcome.validations)
+    with engine.begin() as connection:
+        loaders.lock_for_load(connection)
+        for dataset, rows in typed_rows:
+            load_rows(connection, dataset, rows, outcome.run_id)
+        _record_checks(connection, outcome)
+        outcome.quarters = quarters_to_grade(rulebook, outcome.as_of)
+        grades = []
+        for quarter in outcome.quarters:
+            for result in grade_quarter(
+                connection,
+                quarter,
+                [outcome.province_code],
+                rulebook,
+                outcome.as_of,
+                outcome.run_id,
+            ):
+                grades.append(result.grades)
+                outcome.notes += result.warnings
+        outcome.grades = pd.concat(grades, ignore_index=True) if grades else pd.DataFrame()
+    landing.mark_consumed([raw for e in outcome.extracts for raw in e.raws], outcome.run_id)
