@@ -20,7 +20,7 @@ def test_spec_grammar():
     [
         (
             "404@sales",
-            "not a fault: '404@sales' (kinds: 429, 500, 502, 503, correction, drop_column, expire_session, rename_column, repeat_page, skip_page, slow, truncate)",
+            "not a fault: '404@sales' (kinds: 429, 500, 502, 503, correction, drop_column, expire_session, rename_column, repeat_page, skip_page, slow, summary_drift, truncate)",
         ),
         (
             "repeat_page@products",

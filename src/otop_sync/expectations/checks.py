@@ -32,12 +32,10 @@ ROW_SUITES = {
 }
 
 
-def _keys(frame: pd.DataFrame, columns: Sequence[str]) -> pd.Series:
-    return (
-        frame[list(columns)].astype(str).agg(":".join, axis=1)
-        if len(frame)
-        else pd.Series([], dtype=object)
-    )
+def _keys(frame: pd.DataFrame, columns: Sequence[str]) -> set[str]:
+    """Distinct ``a:b`` keys of some columns (pairs are deduplicated before joining)."""
+    pairs = frame[list(columns)].drop_duplicates()
+    return {":".join(str(value) for value in pair) for pair in pairs.itertuples(index=False)}
 
 
 def province_districts(params: SuiteParameters) -> list[str]:
@@ -71,7 +69,7 @@ def validate_dataset(
             f"{code}:{month.isoformat()}" for code in province_districts(params) for month in months
         ]
         due = clean[clean["month"].isin(months)]
-        present = pd.DataFrame({"key": sorted(set(_keys(due, ["district_code", "month"])))})
+        present = pd.DataFrame({"key": sorted(_keys(due, ["district_code", "month"]))})
         missing = tuple(sorted(set(expected) - set(present["key"])))
         validation.outcomes += validator.check_dataset(
             dataset, present, sales_coverage_suite(expected), missing

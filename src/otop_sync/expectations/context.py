@@ -36,6 +36,7 @@ DOCS_SITE = "otop_sync_docs"
 def gx_context(docs_dir: Path | None = None) -> Any:
     """An ephemeral GX context; with ``docs_dir``, Data Docs are written there."""
     context = gx.get_context(mode="ephemeral")
+    docs_dir = docs_dir.resolve() if docs_dir is not None else None
     context.variables.progress_bars = {"globally": False, "metric_calculations": False}
     for site in list(context.get_site_names()):
         context.delete_data_docs_site(site)

@@ -6,20 +6,31 @@ raises on purpose (:class:`~otop_sync.errors.OtopSyncError`).
 
 from __future__ import annotations
 
+import os
 import sys
+from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.table import Table
 
-from otop_sync.errors import OtopSyncError
-from otop_sync.flows.settings import Settings
-from otop_sync.flows.targets import targets_from_baseline_file
-from otop_sync.reports.targets import targets_csv, targets_table
-from otop_sync.rules import load_rulebook
-from otop_sync.transforms.fiscal import Quarter
+for _name, _value in {
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",  # no telemetry (and no network) from Prefect
+    "DO_NOT_TRACK": "1",
+    "PREFECT_SERVER_UI_ENABLED": "false",
+    "PREFECT_LOGGING_LEVEL": "CRITICAL",  # the command prints its own summary and reasons
+}.items():
+    os.environ.setdefault(_name, _value)
+
+from otop_sync.errors import OtopSyncError  # noqa: E402
+from otop_sync.flows.settings import Settings  # noqa: E402
+from otop_sync.flows.targets import targets_from_baseline_file  # noqa: E402
+from otop_sync.reports.targets import targets_csv, targets_table  # noqa: E402
+from otop_sync.rules import load_rulebook  # noqa: E402
+from otop_sync.transforms.fiscal import Quarter  # noqa: E402
 
 app = typer.Typer(
     name="otop-sync",
@@ -175,6 +186,282 @@ def db_upgrade(warehouse: WarehouseOption = None) -> None:
     revision = upgrade(engine)
     engine.dispose()
     print(f"warehouse {engine.url.render_as_string(hide_password=True)} is at revision {revision}")
+
+
+DEMO_AS_OF = date(2024, 7, 15)
+"""Inside 2567Q3: the demo's 2567Q2 grades are final."""
+
+ProvinceOption = Annotated[
+    list[str] | None,
+    typer.Option("--province", help="Province code (repeat for several); default 57."),
+]
+AsOfOption = Annotated[
+    str | None, typer.Option("--as-of", metavar="YYYY-MM-DD", help="'Today' (CE); default today.")
+]
+
+
+class SourceChoice(StrEnum):
+    """Where ``sync`` reads from."""
+
+    mock = "mock"
+    http = "http"
+    files = "files"
+
+
+class ReportFormat(StrEnum):
+    """Report file formats."""
+
+    xlsx = "xlsx"
+    csv = "csv"
+    md = "md"
+    html = "html"
+
+
+def _as_of(text: str | None) -> date:
+    from otop_sync.flows.nightly import today_in_bangkok
+
+    if text is None:
+        return today_in_bangkok()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(
+            f"{text!r} is not a CE date YYYY-MM-DD", param_hint="--as-of"
+        ) from None
+
+
+def _quarter_list(texts: list[str]) -> list[Quarter]:
+    return [_quarter(t) for t in texts]
+
+
+def grades_table(grades: list[dict], title: str) -> Table:
+    """Grades with what each district still misses, for the terminal."""
+    table = Table(title=title)
+    for header in (
+        "รหัส",
+        "อำเภอ",
+        "ระดับ",
+        "สถานะ",
+        "ผลิตภัณฑ์+",
+        "ยอดจำหน่าย",
+        "เป้าหมาย",
+        "Shop",
+        "ไม่ผ่าน",
+        "ยังขาด (ระดับถัดไป)",
+    ):
+        table.add_column(
+            header,
+            justify="right" if header in {"ผลิตภัณฑ์+", "ยอดจำหน่าย", "เป้าหมาย", "Shop"} else "left",
+        )
+    for g in grades:
+        missing = ", ".join(
+            part
+            for part in (
+                f"ผลิตภัณฑ์ {g['missing_products']}" if g["missing_products"] else "",
+                f"{g['missing_sales']} บาท" if g["missing_sales"] != "0.00" else "",
+                f"Shop {g['missing_shops']}" if g["missing_shops"] else "",
+            )
+            if part
+        )
+        table.add_row(
+            g["district_code"],
+            g["district"],
+            g["grade"],
+            g["status"],
+            str(g["products_added"]),
+            g["sales"],
+            g["sales_target"],
+            str(g["shops"]),
+            g["failed"],
+            f"{g['next_grade']}: {missing}"
+            if missing
+            else ("-" if g["next_grade"] == "-" else g["next_grade"]),
+        )
+    return table
+
+
+def _sync(
+    settings: Settings,
+    provinces: list[str],
+    as_of: date,
+    mock_url: str | None,
+    report_quarter: str | None = None,
+) -> list:
+    """Run the nightly flow; for the mock source without a URL, serve the mock here."""
+    from contextlib import nullcontext
+
+    from otop_sync.flows.nightly import nightly_sync
+    from otop_sync.mocks.data import MockSpec
+    from otop_sync.mocks.server import MockConfig, serve_in_thread
+
+    serving = (
+        serve_in_thread(MockConfig(spec=MockSpec(today=as_of)))
+        if settings.source.value == "mock" and mock_url is None
+        else nullcontext(None)
+    )
+    console = _console()
+    with serving as mock, console.status(f"syncing {', '.join(provinces)} as of {as_of}…"):
+        return nightly_sync(
+            provinces=provinces,
+            as_of=as_of,
+            source=settings.source.value,
+            mock_url=mock.url if mock is not None else mock_url,
+            warehouse_url=settings.warehouse_url,
+            data_dir=str(settings.data_dir),
+            report_quarter=report_quarter,
+        )
+
+
+def _print_run(reports: list, quarter: str | None) -> None:
+    console = _console()
+    for report in reports:
+        rows = report.rows
+        read = sum(r["read"] for r in rows.values())
+        console.print(
+            f"run {report.run_id}: {read:,} rows read, "
+            f"{sum(r['loaded'] for r in rows.values()):,} loaded, "
+            f"{sum(r['quarantined'] for r in rows.values()):,} quarantined"
+            + (f"; unchanged: {', '.join(report.skipped)}" if report.skipped else "")
+        )
+        for note in report.notes:
+            console.print(f"  note: {note}")
+        grades = [g for g in report.grades if quarter is None or g["quarter"] == quarter]
+        if grades:
+            console.print(
+                grades_table(grades, f"ผลการประเมิน {quarter or 'ทุกไตรมาส'} (ณ {report.as_of})")
+            )
+        for path in report.reports:
+            console.print(f"  report: {path}")
+
+
+@app.command()
+def demo(warehouse: WarehouseOption = None) -> None:
+    """The main job with nothing configured: mock CDD, nightly flow for Chiang Rai into
+    ./otop.db as of 15 July 2024, the 2567Q2 grade table and the reports."""
+    settings = Settings(source="mock", **({"warehouse_url": warehouse} if warehouse else {}))
+    reports = _sync(settings, ["57"], DEMO_AS_OF, None, report_quarter="2567Q2")
+    _print_run(reports, "2567Q2")
+
+
+@app.command()
+def sync(
+    source: Annotated[SourceChoice | None, typer.Option(help="mock, http or files.")] = None,
+    inbox: Annotated[
+        Path | None, typer.Option(file_okay=False, help="Inbox folder (files).")
+    ] = None,
+    province: ProvinceOption = None,
+    as_of: AsOfOption = None,
+    warehouse: WarehouseOption = None,
+    mock_url: Annotated[
+        str | None, typer.Option(help="A running mock's URL (source mock).")
+    ] = None,
+) -> None:
+    """One nightly sync: extract, land raw, validate, load, grade."""
+    overrides = {
+        "source": source.value if source else None,
+        "inbox_dir": inbox,
+        "warehouse_url": warehouse,
+    }
+    settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
+    reports = _sync(settings, province or ["57"], _as_of(as_of), mock_url)
+    _print_run(reports, None)
+
+
+@app.command()
+def grade(
+    quarter: Annotated[
+        list[str], typer.Option("--quarter", metavar="YYYYQn", help="Quarter(s) to grade.")
+    ],
+    province: ProvinceOption = None,
+    as_of: AsOfOption = None,
+    warehouse: WarehouseOption = None,
+) -> None:
+    """Grade quarters again from what the warehouse holds."""
+    from otop_sync.flows.nightly import grade_quarters
+
+    settings = Settings(**({"warehouse_url": warehouse} if warehouse else {}))
+    quarters = [str(q) for q in _quarter_list(quarter)]
+    reports = grade_quarters(
+        quarters, province or ["57"], _as_of(as_of), settings.warehouse_url, str(settings.data_dir)
+    )
+    for q in quarters:
+        _print_run(reports, q)
+
+
+@app.command()
+def backfill(
+    from_quarter: Annotated[str, typer.Option("--from", metavar="YYYYQn", help="First quarter.")],
+    to_quarter: Annotated[str, typer.Option("--to", metavar="YYYYQn", help="Last quarter.")],
+    province: ProvinceOption = None,
+    as_of: AsOfOption = None,
+    warehouse: WarehouseOption = None,
+) -> None:
+    """Grade a range of quarters again (quarters without KPI rules are skipped)."""
+    from otop_sync.flows.nightly import backfill as backfill_flow
+
+    first, last = _quarter(from_quarter), _quarter(to_quarter)
+    if last < first:
+        raise typer.BadParameter(f"{last} is before {first}", param_hint="--to")
+    settings = Settings(**({"warehouse_url": warehouse} if warehouse else {}))
+    reports = backfill_flow(
+        str(first),
+        str(last),
+        province or ["57"],
+        _as_of(as_of),
+        settings.warehouse_url,
+        str(settings.data_dir),
+    )
+    _print_run(reports, None)
+
+
+@app.command()
+def report(
+    quarter: QuarterOption,
+    output_format: Annotated[ReportFormat, typer.Option("--format", help="xlsx, csv, md or html.")],
+    out: Annotated[Path, typer.Option(dir_okay=False, help="File to write.")],
+    province: Annotated[str, typer.Option(help="Province code.")] = "57",
+    warehouse: WarehouseOption = None,
+) -> None:
+    """The quarter's report in the letter's Thai layout, with actuals, grades and gaps."""
+    from otop_sync.reports.quarter import build_report, render
+    from otop_sync.warehouse.db import check_reachable, make_engine
+
+    engine = make_engine(warehouse or Settings().warehouse_url)
+    check_reachable(engine)
+    with engine.connect() as connection:
+        built = build_report(connection, quarter, province)
+    out.write_bytes(render(built, output_format.value))
+    print(out)
+
+
+@app.command()
+def monitor(
+    province: ProvinceOption = None,
+    as_of: AsOfOption = None,
+    warehouse: WarehouseOption = None,
+) -> None:
+    """Who has not recorded last month's sales by the 18th, or Shop reports by the 15th."""
+    from otop_sync.flows.pipeline import late_report
+
+    settings = Settings(**({"warehouse_url": warehouse} if warehouse else {}))
+    day = _as_of(as_of)
+    late = late_report(settings, province or ["57"], day)
+    if late.empty:
+        print(f"nobody is late as of {day}")
+        return
+    table = Table(title=f"อำเภอที่ยังไม่รายงาน ณ {day}")
+    for header in ("รหัส", "อำเภอ", "ขาด", "เดือน", "กำหนด"):
+        table.add_column(header)
+    for row in late.itertuples():
+        what = "ยอดจำหน่าย" if row.what == "sales" else "Shop ชุมชน"
+        table.add_row(
+            row.district_code,
+            row.district_name_th,
+            what,
+            row.month.isoformat(),
+            row.due.isoformat(),
+        )
+    _console().print(table)
 
 
 def main() -> None:

@@ -1,4 +1,5 @@
-"""A sync of one province, step by step: extract → land raw → type → validate → load → grade.
+"""A sync of one or more provinces, step by step: extract → land raw → type → validate → load
+→ grade.
 
 Plain functions that wire the layers; the Prefect flows run them as tasks, and tests and the
 command line can call them directly. The load, the run's records and the grades are one
@@ -7,7 +8,10 @@ transaction: a run either publishes everything or leaves the warehouse as it was
 
 from __future__ import annotations
 
+import time
 import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -26,10 +30,13 @@ from otop_sync.expectations.suites import SuiteParameters
 from otop_sync.flows.settings import Settings, SourceKind
 from otop_sync.flows.sources import http_sources
 from otop_sync.flows.steps import grade_quarter, load_rows, type_rows
-from otop_sync.transforms.fiscal import Quarter, quarter_range
+from otop_sync.transforms.deadlines import last_due_month, late_districts
+from otop_sync.transforms.districts import districts_of
+from otop_sync.transforms.districts import province_codes as province_codes_all
+from otop_sync.transforms.fiscal import Quarter, quarter_range, sales_due_date
 from otop_sync.transforms.reconcile import parse_summary
 from otop_sync.transforms.rules import RuleBook
-from otop_sync.warehouse import loaders
+from otop_sync.warehouse import loaders, queries
 from otop_sync.warehouse.db import make_engine, upgrade
 
 DATASETS = ("baseline", "products", "shops", "sales")
@@ -40,7 +47,7 @@ class SyncOutcome:
     """What a sync did, for the run record, the logs and the ops artifacts."""
 
     run_id: str
-    province_code: str
+    province_codes: tuple[str, ...]
     as_of: date
     extracts: list[Extract] = field(default_factory=list)
     validations: list[DatasetValidation] = field(default_factory=list)
@@ -48,6 +55,17 @@ class SyncOutcome:
     grades: pd.DataFrame = field(default_factory=pd.DataFrame)
     notes: list[str] = field(default_factory=list)
     docs_index: Path | None = None
+    seconds: dict[str, float] = field(default_factory=dict)
+    """Time spent per step (extract, type, validate, load, grade)."""
+
+    @contextmanager
+    def timed(self, step: str) -> Iterator[None]:
+        """Add the time the block takes to a step's total."""
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[step] = self.seconds.get(step, 0.0) + time.perf_counter() - started
 
     @property
     def rows(self) -> tuple[int, int, int]:
@@ -73,10 +91,15 @@ def new_run_id() -> str:
     return str(uuid.uuid4())
 
 
+def _province_scopes(province_codes: tuple[str, ...]) -> list[str | None]:
+    """One request per province, or one for the whole country when every province is asked."""
+    return [None] if set(province_codes) == set(province_codes_all()) else list(province_codes)
+
+
 def extract_sources(
     settings: Settings,
     landing: RawLandingStore,
-    province_code: str,
+    province_codes: tuple[str, ...],
     mock_url: str | None = None,
 ) -> tuple[list[Extract], list[str]]:
     """Every dataset of the province from the configured source, and notes for the run."""
@@ -88,7 +111,12 @@ def extract_sources(
         notes.append("reconciliation skipped: the file inbox has no summary report")
         return scan.extracts, notes
     sources = http_sources(settings, landing, mock_url)
-    extracts = [sources[d].extract(province=province_code) for d in DATASETS if d in sources]
+    extracts = [
+        sources[d].extract(province=scope)
+        for scope in _province_scopes(province_codes)
+        for d in DATASETS
+        if d in sources
+    ]
     if "baseline" not in sources and settings.baseline_file is not None:
         extracts.insert(0, extract_file(settings.baseline_file, "baseline", landing))
     return extracts, notes
@@ -97,15 +125,15 @@ def extract_sources(
 def fetch_summaries(
     settings: Settings,
     landing: RawLandingStore,
-    province_code: str,
+    province_codes: tuple[str, ...],
     fiscal_years: list[int],
     mock_url: str | None = None,
 ) -> pd.DataFrame:
     """The summary report's sales per district and month for these fiscal years."""
     sales = http_sources(settings, landing, mock_url)["sales"]
     frames = []
-    for year in fiscal_years:
-        report = sales.summary_report(year, province_code)  # type: ignore[attr-defined]
+    for year, code in ((y, c) for y in fiscal_years for c in province_codes):
+        report = sales.summary_report(year, code)  # type: ignore[attr-defined]
         rows, issues = parse_summary(report.table)
         if issues:
             raise ValueError(f"{report.raw.location}: {issues[0]}")
@@ -127,15 +155,18 @@ def quarters_to_grade(rulebook: RuleBook, as_of: date) -> list[Quarter]:
 def run_sync(
     settings: Settings,
     rulebook: RuleBook,
-    province_code: str,
+    province_codes: Sequence[str],
     as_of: date,
     run_id: str,
     flow_run_id: str | None = None,
     mock_url: str | None = None,
     engine: Engine | None = None,
+    extract_guard: Callable[[], AbstractContextManager[object]] = nullcontext,
 ) -> SyncOutcome:
-    """One sync of one province (see module docstring). A failure marks the run failed with
-    its reason and re-raises; the warehouse keeps what it had."""
+    """One sync of the provinces (see module docstring). A failure marks the run failed with
+    its reason and re-raises; the warehouse keeps what it had. ``extract_guard`` wraps the
+    requests to the sources (the flows pass a concurrency limit per CDD host)."""
+    codes = tuple(province_codes)
     engine = engine or make_engine(settings.warehouse_url)
     upgrade(engine)
     with engine.begin() as connection:
@@ -144,13 +175,13 @@ def run_sync(
             run_id,
             flow_run_id,
             settings.source.value,
-            [province_code],
+            codes,
             as_of,
             datetime.now(UTC),
         )
-    outcome = SyncOutcome(run_id, province_code, as_of)
+    outcome = SyncOutcome(run_id, codes, as_of)
     try:
-        _sync(settings, rulebook, outcome, mock_url, engine)
+        _sync(settings, rulebook, outcome, mock_url, engine, extract_guard)
     except Exception as error:
         with engine.begin() as connection:
             loaders.finish_run(
@@ -211,49 +242,120 @@ def _sync(
     outcome: SyncOutcome,
     mock_url: str | None,
     engine: Engine,
+    extract_guard: Callable[[], AbstractContextManager[object]],
 ) -> None:
     landing = RawLandingStore(settings.data_dir / "raw")
-    extracts, notes = extract_sources(settings, landing, outcome.province_code, mock_url)
+    codes = outcome.province_codes
+    with outcome.timed("extract"), extract_guard():
+        extracts, notes = extract_sources(settings, landing, codes, mock_url)
     outcome.extracts, outcome.notes = extracts, notes
-    outcome.notes += [f"{d}: unchanged since the last load, skipped" for d in outcome.skipped]
+    outcome.notes += [
+        f"{e.dataset}: unchanged since the last load, skipped"
+        for e in outcome.extracts
+        if e.unchanged
+    ]
     base_year = rulebook.for_year(min(rulebook.years)).base_year
-    params = SuiteParameters(
-        (outcome.province_code,), outcome.as_of, sales_from=Quarter(base_year, 1).start
-    )
+    params = SuiteParameters(codes, outcome.as_of, sales_from=Quarter(base_year, 1).start)
     validator = Validator(
         gx_context(settings.data_dir / "data_docs"), load_severities(), outcome.run_id
     )
     typed_rows = []
     for extract in outcome.read_extracts():
-        typed, issues = type_rows(extract)
+        with outcome.timed("type"):
+            typed, issues = type_rows(extract)
         summary = None
         if extract.dataset == "sales" and settings.source != SourceKind.files:
-            years = sorted({Quarter.of(m).fiscal_year for m in typed["month"].dropna()})
-            summary = fetch_summaries(settings, landing, outcome.province_code, years, mock_url)
-        validation = validate_dataset(
-            validator, extract.dataset, extract.table, typed, issues, params, summary
-        )
+            years = sorted({Quarter.of(m).fiscal_year for m in typed["month"].dropna().unique()})
+            with outcome.timed("extract"), extract_guard():
+                summary = fetch_summaries(settings, landing, codes, years, mock_url)
+        with outcome.timed(f"validate {extract.dataset}"):
+            validation = validate_dataset(
+                validator, extract.dataset, extract.table, typed, issues, params, summary
+            )
         outcome.validations.append(validation)
         typed_rows.append((extract.dataset, validation.clean))
-    outcome.docs_index = validator.build_docs()
+    with outcome.timed("validate docs"):
+        outcome.docs_index = validator.build_docs()
     raise_if_critical(outcome.validations)
     with engine.begin() as connection:
         loaders.lock_for_load(connection)
-        for dataset, rows in typed_rows:
-            load_rows(connection, dataset, rows, outcome.run_id)
-        _record_checks(connection, outcome)
+        with outcome.timed("load"):
+            for dataset, rows in typed_rows:
+                load_rows(connection, dataset, rows, outcome.run_id)
+            _record_checks(connection, outcome)
         outcome.quarters = quarters_to_grade(rulebook, outcome.as_of)
         grades = []
-        for quarter in outcome.quarters:
-            for result in grade_quarter(
-                connection,
-                quarter,
-                [outcome.province_code],
-                rulebook,
-                outcome.as_of,
-                outcome.run_id,
-            ):
-                grades.append(result.grades)
-                outcome.notes += result.warnings
+        with outcome.timed("grade"):
+            for quarter in outcome.quarters:
+                results = grade_quarter(
+                    connection, quarter, codes, rulebook, outcome.as_of, outcome.run_id
+                )
+                for result in results:
+                    grades.append(result.grades)
+                    outcome.notes += result.warnings
         outcome.grades = pd.concat(grades, ignore_index=True) if grades else pd.DataFrame()
     landing.mark_consumed([raw for e in outcome.extracts for raw in e.raws], outcome.run_id)
+
+
+def run_grading(
+    settings: Settings,
+    rulebook: RuleBook,
+    province_codes: Sequence[str],
+    quarters: Sequence[Quarter],
+    as_of: date,
+    run_id: str,
+    flow_run_id: str | None = None,
+    engine: Engine | None = None,
+) -> SyncOutcome:
+    """Grade quarters from what the warehouse holds (backfill, finalisation, ``grade``).
+
+    Quarters without KPI rules are skipped with a note. One transaction, one ``sync_run`` row.
+    """
+    codes = tuple(province_codes)
+    engine = engine or make_engine(settings.warehouse_url)
+    upgrade(engine)
+    with engine.begin() as connection:
+        loaders.start_run(connection, run_id, flow_run_id, "grade", codes, as_of, datetime.now(UTC))
+    outcome = SyncOutcome(run_id, codes, as_of)
+    try:
+        with engine.begin() as connection, outcome.timed("grade"):
+            loaders.lock_for_load(connection)
+            grades = []
+            for quarter in quarters:
+                if quarter.fiscal_year not in rulebook.years:
+                    outcome.notes.append(
+                        f"{quarter}: no KPI rules for FY{quarter.fiscal_year}, skipped"
+                    )
+                    continue
+                outcome.quarters.append(quarter)
+                for result in grade_quarter(connection, quarter, codes, rulebook, as_of, run_id):
+                    grades.append(result.grades)
+                    outcome.notes += result.warnings
+            outcome.grades = pd.concat(grades, ignore_index=True) if grades else pd.DataFrame()
+    except Exception as error:
+        with engine.begin() as connection:
+            loaders.finish_run(connection, run_id, "failed", datetime.now(UTC), str(error))
+        raise
+    with engine.begin() as connection:
+        loaders.finish_run(
+            connection, run_id, "completed", datetime.now(UTC), "; ".join(outcome.notes) or None
+        )
+    return outcome
+
+
+def late_report(settings: Settings, province_codes: Sequence[str], as_of: date) -> pd.DataFrame:
+    """Districts late with last month's sales (after the 18th) or Shop report (after the 15th)."""
+    engine = make_engine(settings.warehouse_url)
+    upgrade(engine)
+    codes = [d.code for p in province_codes for d in districts_of(p)]
+    months = [last_due_month(as_of, sales_due_date)]
+    with engine.connect() as connection:
+        late = late_districts(
+            codes,
+            queries.months_with_sales(connection, province_codes, months),
+            queries.months_with_shops(connection, province_codes),
+            as_of,
+        )
+    engine.dispose()
+    names = {d.code: d.name_th for p in province_codes for d in districts_of(p)}
+    return late.assign(district_name_th=late["district_code"].map(names))

@@ -54,3 +54,8 @@ class Settings(BaseSettings):
     http_retries: int = 4
     http_backoff: float = 0.5
     http_max_retry_after: float = 60.0
+
+    task_retries: int = 2
+    """Prefect retries of a sync whose source did not answer or cut a payload short."""
+    task_retry_delay: float = 60.0
+    """Seconds before the first such retry (the second waits five times as long)."""

@@ -16,6 +16,7 @@ A spec is a ``;``-separated list of ``KIND[=ARG][@TARGET][*COUNT]``:
 ``expire_session``     the session has expired: the client must log in again
 ``correction[=N]``     N sales rows (default 1) are corrected: same producer and month, a new
                        amount and a later วันที่บันทึก
+``summary_drift``      the summary report's first figure is one satang off the sales data
 =====================  ========================================================================
 
 TARGET is a dataset (products, sales, shops, baseline), ``report``, ``login``, a system
@@ -44,6 +45,7 @@ KINDS = frozenset(
         "drop_column",
         "expire_session",
         "correction",
+        "summary_drift",
     }
 )
 _ITEM = re.compile(

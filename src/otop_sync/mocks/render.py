@@ -344,11 +344,11 @@ class Renderer:
             f'<nav class="pagination">{links}</nav></body></html>'
         )
 
-    def summary_html(self, fiscal_year: int, province_code: str | None) -> str:
+    def summary_html(self, fiscal_year: int, province_code: str | None, drift: bool = False) -> str:
         """The central system's sales report (otop_r04): months across, places down.
 
         Uses the corrected figures: for a repeated (district, producer, month), the latest
-        recorded row.
+        recorded row. With ``drift`` the first figure is one satang off (a fault).
         """
         months = _fiscal_year_months(fiscal_year)
         rows = self.table("sales", province_code, ExportOptions(year=fiscal_year))
@@ -362,6 +362,8 @@ class Renderer:
         table = rows.pivot_table(
             index="place", columns="month_idx", values="amount", aggfunc="sum", fill_value=0
         ).reindex(columns=months, fill_value=0)
+        if drift and len(table):
+            table.iloc[0, 0] += 1
         names_by_place = dict(zip(key, label, strict=True))
         month_heads = "".join(
             f"<th>{THAI_MONTHS_SHORT[SALES_MONTHS[m].month - 1]} "

@@ -320,7 +320,8 @@ def create_app(config: MockConfig, state: MockState | None = None) -> FastAPI:
         problem = _check_province(state.data, province) or _check_encoding(encoding, charset)
         if problem:
             return problem
-        text = state.renderer.summary_html(year, province)
+        drift = state.faults.take({"summary_drift"}, _targets("otop", "report"))
+        text = state.renderer.summary_html(year, province, drift=bool(drift))
         return _text_response(text, "text/html", encoding, charset)
 
     @app.get("/{system}/export/{filename}")

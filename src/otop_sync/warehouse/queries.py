@@ -87,3 +87,23 @@ def baseline(connection: Connection, province_codes: Sequence[str]) -> pd.DataFr
         "interested_q1",
     ]
     return _frame(connection, statement, columns)
+
+
+def months_with_sales(
+    connection: Connection, province_codes: Sequence[str], months: Sequence[date]
+) -> pd.DataFrame:
+    """(district_code, month) pairs that have sales rows."""
+    table = MonthlySales
+    statement = (
+        select(table.district_code, table.month)
+        .where(table.province_code.in_(province_codes), table.month.in_(list(months)))
+        .distinct()
+    )
+    return _frame(connection, statement, ["district_code", "month"])
+
+
+def months_with_shops(connection: Connection, province_codes: Sequence[str]) -> pd.DataFrame:
+    """(district_code, month) pairs with Shop ชุมชน registrations."""
+    frame = shops(connection, province_codes)
+    frame["month"] = frame["registered_on"].map(lambda day: day.replace(day=1))
+    return frame[["district_code", "month"]].drop_duplicates()
