@@ -24,7 +24,7 @@ from otop_sync.rules import load_rulebook
 from otop_sync.transforms.districts import province_codes
 from otop_sync.warehouse.db import make_engine
 
-AS_OF = date(2025, 12, 1)  # after the last sales the mock records: FY2568 is complete and final
+AS_OF = date(2025, 11, 15)  # every mock sale recorded, October 2568 sales not yet due
 
 
 def main() -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import os
+import tempfile
 from collections.abc import Iterator
 from importlib.resources import files
 from pathlib import Path
@@ -12,6 +14,17 @@ import pytest
 from otop_sync.mocks.server import MockConfig, RunningMock, serve_in_thread
 from otop_sync.rules import load_rulebook
 from otop_sync.transforms.rules import RuleBook
+
+# Prefect reads its settings at import: keep it in a private home, quiet, and offline.
+for _name, _value in {
+    "PREFECT_HOME": tempfile.mkdtemp(prefix="otop-prefect-home-"),
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "DO_NOT_TRACK": "1",
+    "PREFECT_SERVER_UI_ENABLED": "false",
+    "PREFECT_LOGGING_LEVEL": "WARNING",
+}.items():
+    os.environ[_name] = _value
+os.environ.pop("PREFECT_API_URL", None)
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

@@ -1,0 +1,142 @@
+"""The Prefect flows under the test harness, against the mock CDD over HTTP and SQLite."""
+
+from datetime import date
+
+import pytest
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
+from sqlalchemy import text
+
+from otop_sync.flows.nightly import backfill, deadline_monitor, nightly_sync
+from otop_sync.warehouse.db import make_engine
+
+AS_OF = date(2025, 11, 15)  # every mock sale is recorded by then; 2567Q2 is long final
+
+pytestmark = pytest.mark.usefixtures("prefect_api")
+
+
+def query(settings, sql):
+    engine = make_engine(settings["warehouse_url"])
+    with engine.connect() as connection:
+        rows = connection.execute(text(sql)).all()
+    engine.dispose()
+    return rows
+
+
+def artifacts(flow_run_id):
+    with get_client(sync_client=True) as client:
+        found = client.read_artifacts(
+            artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[flow_run_id]))
+        )
+    return {a.key: a for a in found}
+
+
+def sync(mock_cdd, flow_settings, **extra):
+    return nightly_sync(
+        provinces=["57"],
+        as_of=AS_OF,
+        source="mock",
+        mock_url=mock_cdd.url,
+        return_state=True,
+        **flow_settings,
+        **extra,
+    )
+
+
+def test_nightly_sync_publishes_grades_artifacts_and_reports(mock_cdd, flow_settings):
+    state = sync(mock_cdd, flow_settings, report_quarter="2567Q2")
+    assert state.is_completed(), state.message
+    (report,) = state.result()
+    assert report.skipped == []
+    assert report.rows["sales"]["read"] == report.rows["sales"]["loaded"] > 50_000
+    q2 = {g["district_code"]: g["grade"] for g in report.grades if g["quarter"] == "2567Q2"}
+    assert (q2["5701"], q2["5705"], q2["5712"]) == ("A", "-", "-")
+    assert query(flow_settings, "SELECT count(*) FROM kpi_grade") == [(18 * 8,)]
+    runs = query(flow_settings, "SELECT status, flow_run_id, rows_quarantined FROM sync_run")
+    assert runs == [("completed", str(state.state_details.flow_run_id), 0)]
+    found = artifacts(state.state_details.flow_run_id)
+    assert {
+        "grades-57",
+        "run-rows-57",
+        "sync-summary-57",
+        "data-docs-57",
+        "report-57-html",
+        "report-57-xlsx",
+    } <= set(found)
+    assert found["grades-57"].type == "table"
+    assert "sales.reconciles_with_summary" in found["sync-summary-57"].data
+    assert sorted(p.rsplit(".", 1)[1] for p in report.reports) == ["csv", "html", "md", "xlsx"]
+
+
+def test_unchanged_source_is_skipped(mock_cdd, flow_settings):
+    assert sync(mock_cdd, flow_settings).is_completed()
+    state = sync(mock_cdd, flow_settings)
+    assert state.is_completed(), state.message
+    (report,) = state.result()
+    assert sorted(report.skipped) == ["baseline", "products", "sales", "shops"]
+    assert report.rows == {}
+    assert query(flow_settings, "SELECT status, rows_read FROM sync_run ORDER BY started_at")[
+        1
+    ] == ("completed", 0)
+    assert query(flow_settings, "SELECT max(version) FROM kpi_grade") == [(1,)]
+
+
+def test_failed_critical_expectation_publishes_no_grades(mock_cdd, flow_settings):
+    mock_cdd.set_faults("summary_drift@report")
+    state = sync(mock_cdd, flow_settings)
+    assert state.is_failed()
+    assert "sales.reconciles_with_summary failed" in state.message
+    assert query(flow_settings, "SELECT count(*) FROM kpi_grade") == [(0,)]
+    assert query(flow_settings, "SELECT count(*) FROM monthly_sales") == [(0,)]
+    [(status, message)] = query(flow_settings, "SELECT status, message FROM sync_run")
+    assert status == "failed"
+    assert message.startswith("critical expectations failed: sales: sales.reconciles_with_summary")
+    failed = query(flow_settings, "SELECT expectation FROM validation_result WHERE success = false")
+    assert ("sales.reconciles_with_summary",) in failed
+
+
+def test_source_outage_leaves_the_warehouse_as_it_was(mock_cdd, flow_settings):
+    assert sync(mock_cdd, flow_settings).is_completed()
+    tables = ["monthly_sales", "product_registration", "shop_registration", "kpi_grade"]
+    before = {t: query(flow_settings, f"SELECT count(*) FROM {t}") for t in tables}
+    mock_cdd.set_faults("correction;503@sales")  # new data waits behind a broken system
+    state = sync(mock_cdd, flow_settings)
+    assert state.is_failed()
+    assert "answered HTTP 503" in state.message
+    assert {t: query(flow_settings, f"SELECT count(*) FROM {t}") for t in tables} == before
+    statuses = query(flow_settings, "SELECT status, message FROM sync_run ORDER BY started_at")
+    assert statuses[0][0] == "completed"
+    assert statuses[1][0] == "failed"
+    assert "answered HTTP 503" in statuses[1][1]
+
+
+def test_deadline_monitor_lists_late_districts(mock_cdd, flow_settings):
+    assert sync(mock_cdd, flow_settings).is_completed()
+    # On 20 November 2568 the October sales (due on the 18th) are missing everywhere: the
+    # mock's data end in September.
+    rows = deadline_monitor(
+        provinces=["57"], as_of=date(2025, 11, 20), warehouse_url=flow_settings["warehouse_url"]
+    )
+    late_sales = [r for r in rows if r["missing"] == "sales"]
+    assert len(late_sales) == 18
+    assert late_sales[0] == {
+        "district_code": "5701",
+        "district": "เมืองเชียงราย",
+        "missing": "sales",
+        "month": "2025-10-01",
+        "due": "2025-11-18",
+    }
+
+
+def test_backfill_grades_a_range_and_skips_years_without_rules(mock_cdd, flow_settings):
+    assert sync(mock_cdd, flow_settings).is_completed()
+    (report,) = backfill(
+        "2566Q4",
+        "2567Q2",
+        provinces=["57"],
+        as_of=AS_OF,
+        warehouse_url=flow_settings["warehouse_url"],
+        data_dir=flow_settings["data_dir"],
+    )
+    assert report.notes[0] == "2566Q4: no KPI rules for FY2566, skipped"
+    assert sorted({g["quarter"] for g in report.grades}) == ["2567Q1", "2567Q2"]
