@@ -1,0 +1,161 @@
+"""End to end: a real Prefect server and a process worker on loopback, deployments from
+prefect.yaml, the nightly deployment run against the mock CDD, then the warehouse and the
+artifacts checked."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+import pytest
+import requests
+from sqlalchemy import text
+
+from otop_sync.warehouse.db import make_engine
+
+ROOT = Path(__file__).parents[2]
+BIN = Path(sys.executable).parent
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=20)
+
+
+@pytest.fixture
+def prefect_server(tmp_path):
+    port = _free_port()
+    env = {
+        **os.environ,
+        "PREFECT_HOME": str(tmp_path / "prefect-home"),
+        "PREFECT_API_URL": f"http://127.0.0.1:{port}/api",
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_SERVER_UI_ENABLED": "false",
+        "DO_NOT_TRACK": "1",
+        "PREFECT_WORKER_QUERY_SECONDS": "2",
+        "OTOP_SYNC_HOME": str(ROOT),
+    }
+    log = (tmp_path / "server.log").open("w")
+    server = subprocess.Popen(
+        [str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            try:
+                if requests.get(f"http://127.0.0.1:{port}/api/health", timeout=2).ok:
+                    break
+            except requests.ConnectionError:
+                pass
+            assert server.poll() is None, (tmp_path / "server.log").read_text()
+            assert time.monotonic() < deadline, "the Prefect server did not start"
+            time.sleep(0.5)
+        yield env
+    finally:
+        _stop(server)
+        log.close()
+
+
+def _prefect(env, *args):
+    result = subprocess.run(
+        [str(BIN / "prefect"), "--no-prompt", *args],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+def test_nightly_deployment_runs_on_a_worker(prefect_server, mock_cdd, tmp_path):
+    env = prefect_server
+    _prefect(env, "work-pool", "create", "otop-sync", "--type", "process")
+    deployed = _prefect(env, "deploy", "--all")
+    for name in (
+        "nightly-sync/nightly",
+        "deadline-monitor/deadline-monitor",
+        "finalise-quarter/finalise-quarter",
+        "backfill/backfill",
+    ):
+        assert name in deployed
+    worker = subprocess.Popen(
+        [str(BIN / "prefect"), "worker", "start", "--pool", "otop-sync"],
+        env=env,
+        cwd=ROOT,
+        stdout=(tmp_path / "worker.log").open("w"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    warehouse = f"sqlite:///{tmp_path / 'otop.db'}"
+    try:
+        from prefect.client.orchestration import get_client
+        from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
+        from prefect.deployments import run_deployment
+        from prefect.settings import PREFECT_API_URL, temporary_settings
+
+        with temporary_settings(updates={PREFECT_API_URL: env["PREFECT_API_URL"]}):
+            flow_run = run_deployment(
+                "nightly-sync/nightly",
+                parameters={
+                    "provinces": ["57"],
+                    "as_of": date(2025, 11, 15).isoformat(),
+                    "source": "mock",
+                    "mock_url": mock_cdd.url,
+                    "warehouse_url": warehouse,
+                    "data_dir": str(tmp_path / "data"),
+                    "report_quarter": "2567Q2",
+                },
+                timeout=600,
+                poll_interval=2,
+            )
+            assert flow_run.state.is_completed(), (
+                flow_run.state.message,
+                (tmp_path / "worker.log").read_text()[-3000:],
+            )
+            with get_client(sync_client=True) as client:
+                found = client.read_artifacts(
+                    artifact_filter=ArtifactFilter(
+                        flow_run_id=ArtifactFilterFlowRunId(any_=[flow_run.id])
+                    )
+                )
+    finally:
+        _stop(worker)
+    keys = {a.key for a in found}
+    assert {"grades-57", "run-rows-57", "sync-summary-57", "report-57-html"} <= keys
+    engine = make_engine(warehouse)
+    with engine.connect() as connection:
+        grades = dict(
+            connection.execute(
+                text(
+                    "SELECT district_code, grade FROM kpi_grade WHERE fiscal_year = 2567 AND quarter = 2"
+                )
+            ).all()
+        )
+        runs = connection.execute(text("SELECT status, flow_run_id FROM sync_run")).all()
+    engine.dispose()
+    assert (grades["5701"], grades["5702"], grades["5712"]) == ("A", "B", None)
+    assert runs == [("completed", str(flow_run.id))]
+    assert (tmp_path / "data" / "reports" / "otop_57_2567Q2.xlsx").exists()
