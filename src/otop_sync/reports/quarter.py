@@ -17,6 +17,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from sqlalchemy import Connection, select
 
+from otop_sync.errors import OtopSyncError
 from otop_sync.transforms.fiscal import Quarter
 from otop_sync.transforms.thai import THAI_MONTHS, ce_to_be
 from otop_sync.warehouse.models import District, KpiGrade, KpiRule, KpiTarget, KpiTargetProvince
@@ -26,7 +27,7 @@ GRADES = ["A", "B", "C", "D", None]
 BAHT = {"base_sales", "sales_target", "sales", "missing_sales"}
 
 
-class ReportError(ValueError):
+class ReportError(OtopSyncError, ValueError):
     """Nothing to report for the quarter asked."""
 
 

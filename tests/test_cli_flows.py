@@ -1,0 +1,130 @@
+"""The commands that run flows, as a user runs them: demo, sync from the inbox, grade, report,
+monitor (each in a subprocess; Prefect starts its temporary API in the private home)."""
+
+import csv
+import io
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+OTOP_SYNC = str(Path(sys.executable).parent / "otop-sync")
+
+
+def run(*args, cwd):
+    return subprocess.run([OTOP_SYNC, *args], capture_output=True, text=True, timeout=600, cwd=cwd)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("demo")
+    result = run("demo", cwd=folder)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return folder, result
+
+
+def test_demo_prints_the_2567q2_grades_and_writes_the_reports(demo):
+    folder, result = demo
+    assert (folder / "otop.db").exists()
+    lines = result.stdout.splitlines()
+    row = next(line for line in lines if "5712" in line)
+    assert "พญาเม็งราย" in row
+    assert "0.01 บาท" in row
+    assert any("5701" in line and " A " in line for line in lines)
+    for suffix in ("xlsx", "csv", "md", "html"):
+        assert (folder / "otop-data" / "reports" / f"otop_57_2567Q2.{suffix}").exists()
+
+
+def test_report_target_columns_equal_the_letters_table(demo, seed_targets):
+    folder, _ = demo
+    out = folder / "q2.csv"
+    result = run("report", "--quarter", "2567Q2", "--format", "csv", "--out", str(out), cwd=folder)
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.reader(io.StringIO(out.read_bytes().decode("utf-8-sig"))))
+    header, body = rows[0], rows[1:]
+    assert header[:11] == [
+        "ที่",
+        "รหัส",
+        "อำเภอ",
+        "เป้าหมาย (ผลิตภัณฑ์)",
+        "ฐานเดิมปี 66 (มกราคม - มีนาคม 66)",
+        "เป้าหมายร้อยละ 2",
+        "จำนวนผู้ผลิต ผู้ประกอบการ OTOP",
+        "ระดับ D ร้อยละ 25",
+        "ระดับ C ร้อยละ 50",
+        "ระดับ B ร้อยละ 75",
+        "ระดับ A ร้อยละ 100",
+    ]
+    assert len(body) == 19
+    for row, expected in zip(body, seed_targets, strict=True):
+        assert row[1] == expected["district_code"]
+        assert int(row[3]) == int(expected["products_target"])
+        assert Decimal(row[4]) == Decimal(expected["base_sales_2566q2"])
+        assert Decimal(row[5]) == Decimal(expected["sales_target"])
+        assert [int(v) for v in row[6:11]] == [
+            int(expected[c])
+            for c in ("interested_q1", "threshold_d", "threshold_c", "threshold_b", "threshold_a")
+        ]
+
+
+def test_report_for_a_quarter_without_grades_says_so(demo):
+    folder, _ = demo
+    result = run("report", "--quarter", "2566Q2", "--format", "md", "--out", "x.md", cwd=folder)
+    assert result.returncode == 1
+    assert result.stderr == "otop-sync: no grades for province 57 in 2566Q2: run a sync first\n"
+
+
+def test_monitor_lists_late_districts(demo):
+    folder, _ = demo
+    result = run("monitor", "--as-of", "2024-07-20", cwd=folder)
+    assert result.returncode == 0, result.stderr
+    assert "อำเภอที่ยังไม่รายงาน ณ 2024-07-20" in result.stdout
+
+
+def test_grade_again_changes_nothing(demo):
+    folder, _ = demo
+    result = run("grade", "--quarter", "2567Q2", "--as-of", "2024-07-15", cwd=folder)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "ผลการประเมิน 2567Q2" in result.stdout
+
+
+def test_sync_from_the_file_inbox(tmp_path):
+    inbox = tmp_path / "inbox"
+    exported = run("mock", "export", "--out", str(inbox), cwd=tmp_path)
+    assert exported.returncode == 0, exported.stderr
+    result = run(
+        "sync",
+        "--source",
+        "files",
+        "--inbox",
+        str(inbox),
+        "--as-of",
+        "2025-11-15",
+        "--warehouse",
+        f"sqlite:///{tmp_path / 'w.db'}",
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "note: reconciliation skipped: the file inbox has no summary report" in result.stdout
+    again = run(
+        "sync",
+        "--source",
+        "files",
+        "--inbox",
+        str(inbox),
+        "--as-of",
+        "2025-11-15",
+        "--warehouse",
+        f"sqlite:///{tmp_path / 'w.db'}",
+        cwd=tmp_path,
+    )
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert "note: inbox: sales_57.csv was loaded before; not read again" in again.stdout
+
+
+def test_bad_as_of_is_bad_usage(tmp_path):
+    result = run("sync", "--as-of", "15/7/2567", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "'15/7/2567' is not a CE date YYYY-MM-DD" in result.stderr
