@@ -10,7 +10,7 @@ from otop_sync.warehouse.db import make_engine
 
 
 def _sync(url: str, rows_path: str, run_id: str, barrier) -> None:  # runs in a child process
-    from otop_sync.flows.steps import grade_quarter
+    from otop_sync.flows.steps import grade_quarters
     from otop_sync.rules import load_rulebook
     from otop_sync.transforms.fiscal import Quarter
     from tests.warehouse.conftest import load_all
@@ -21,8 +21,8 @@ def _sync(url: str, rows_path: str, run_id: str, barrier) -> None:  # runs in a 
     barrier.wait(timeout=60)
     load_all(engine, rows, run_id)
     with engine.begin() as connection:
-        grade_quarter(
-            connection, Quarter(2567, 2), ["57"], load_rulebook(), date(2024, 7, 15), run_id
+        grade_quarters(
+            connection, [Quarter(2567, 2)], ["57"], load_rulebook(), date(2024, 7, 15), run_id
         )
     engine.dispose()
 

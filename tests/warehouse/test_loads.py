@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import select, text
 
-from otop_sync.flows.steps import grade_quarter, load_rows
+from otop_sync.flows.steps import grade_quarters, load_rows
 from otop_sync.transforms.fiscal import Quarter
 from otop_sync.warehouse.models import KpiTarget
 from tests.warehouse.conftest import load_all
@@ -49,7 +49,7 @@ def checksum(engine, table):
 def graded(engine, rows, run_id="run-1", as_of=FINAL_DAY):
     load_all(engine, rows, run_id)
     with engine.begin() as connection:
-        return grade_quarter(connection, Q2, ["57"], _rulebook(), as_of, run_id)
+        return grade_quarters(connection, [Q2], ["57"], _rulebook(), as_of, run_id)
 
 
 def _rulebook():
@@ -152,7 +152,7 @@ def test_loading_the_same_inputs_again_changes_nothing(engine, chiang_rai_rows):
 def test_regrading_the_same_data_keeps_one_version(engine, chiang_rai_rows):
     graded(engine, chiang_rai_rows, run_id="run-1")
     with engine.begin() as connection:
-        grade_quarter(connection, Q2, ["57"], _rulebook(), FINAL_DAY, "run-2")
+        grade_quarters(connection, [Q2], ["57"], _rulebook(), FINAL_DAY, "run-2")
     with engine.connect() as connection:
         assert connection.execute(text("SELECT max(version) FROM kpi_grade")).scalar_one() == 1
         assert connection.execute(text("SELECT count(*) FROM kpi_grade_history")).scalar_one() == 0
@@ -179,7 +179,7 @@ def test_a_correction_after_the_quarter_is_final_makes_a_new_grade_version(engin
     correction, original = _correction(chiang_rai_rows)
     with engine.begin() as connection:
         counts = load_rows(connection, "sales", correction, "run-2")
-        grade_quarter(connection, Q2, ["57"], _rulebook(), date(2024, 7, 16), "run-2")
+        grade_quarters(connection, [Q2], ["57"], _rulebook(), date(2024, 7, 16), "run-2")
     assert (counts.updated, counts.history) == (1, 1)
     with engine.connect() as connection:
         current = connection.execute(

@@ -29,7 +29,7 @@ from otop_sync.expectations.severity import load_severities
 from otop_sync.expectations.suites import SuiteParameters
 from otop_sync.flows.settings import Settings, SourceKind
 from otop_sync.flows.sources import http_sources
-from otop_sync.flows.steps import grade_quarter, load_rows, type_rows
+from otop_sync.flows.steps import grade_quarters, load_rows, type_rows
 from otop_sync.transforms.deadlines import last_due_month, late_districts
 from otop_sync.transforms.districts import districts_of
 from otop_sync.transforms.districts import province_codes as province_codes_all
@@ -284,15 +284,12 @@ def _sync(
                 load_rows(connection, dataset, rows, outcome.run_id)
             _record_checks(connection, outcome)
         outcome.quarters = quarters_to_grade(rulebook, outcome.as_of)
-        grades = []
         with outcome.timed("grade"):
-            for quarter in outcome.quarters:
-                results = grade_quarter(
-                    connection, quarter, codes, rulebook, outcome.as_of, outcome.run_id
-                )
-                for result in results:
-                    grades.append(result.grades)
-                    outcome.notes += result.warnings
+            results = grade_quarters(
+                connection, outcome.quarters, codes, rulebook, outcome.as_of, outcome.run_id
+            )
+        outcome.notes += [warning for result in results for warning in result.warnings]
+        grades = [result.grades for result in results]
         outcome.grades = pd.concat(grades, ignore_index=True) if grades else pd.DataFrame()
     landing.mark_consumed([raw for e in outcome.extracts for raw in e.raws], outcome.run_id)
 
@@ -320,17 +317,16 @@ def run_grading(
     try:
         with engine.begin() as connection, outcome.timed("grade"):
             loaders.lock_for_load(connection)
-            grades = []
             for quarter in quarters:
                 if quarter.fiscal_year not in rulebook.years:
                     outcome.notes.append(
                         f"{quarter}: no KPI rules for FY{quarter.fiscal_year}, skipped"
                     )
-                    continue
-                outcome.quarters.append(quarter)
-                for result in grade_quarter(connection, quarter, codes, rulebook, as_of, run_id):
-                    grades.append(result.grades)
-                    outcome.notes += result.warnings
+                else:
+                    outcome.quarters.append(quarter)
+            results = grade_quarters(connection, outcome.quarters, codes, rulebook, as_of, run_id)
+            outcome.notes += [warning for result in results for warning in result.warnings]
+            grades = [result.grades for result in results]
             outcome.grades = pd.concat(grades, ignore_index=True) if grades else pd.DataFrame()
     except Exception as error:
         with engine.begin() as connection:

@@ -44,39 +44,72 @@ def load_rows(connection: Connection, dataset: str, rows: pd.DataFrame, run_id: 
     return LOADERS[dataset](connection, rows, run_id)
 
 
-def grade_quarter(
+def _by_province(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    if frame.empty:
+        return {}
+    return dict(iter(frame.groupby(frame["district_code"].str[:2], sort=False)))
+
+
+def grade_quarters(
     connection: Connection,
-    quarter: Quarter,
+    quarters: Sequence[Quarter],
     province_codes: Sequence[str],
     rulebook: RuleBook,
     as_of: date,
     run_id: str,
 ) -> list[QuarterResult]:
-    """Compute and write a quarter's targets and grades for the provinces, from the warehouse."""
-    rules = rulebook.for_year(quarter.fiscal_year)
-    base = quarter.same_quarter_of(rules.base_year)
-    monthly = queries.sales_by_month(connection, province_codes, [*base.months, *quarter.months])
-    products = queries.products(connection, province_codes)
-    shops = queries.shops(connection, province_codes)
+    """Compute and write quarters' targets and grades for the provinces, from the warehouse.
+
+    The warehouse is read once for all quarters; each quarter's targets and grades are written
+    in one statement set for every province.
+    """
+    base_months = {
+        month
+        for q in quarters
+        for month in q.same_quarter_of(rulebook.for_year(q.fiscal_year).base_year).months
+    }
+    months = sorted(base_months | {m for q in quarters for m in q.months})
+    monthly = _by_province(queries.sales_by_month(connection, province_codes, months))
+    products = _by_province(queries.products(connection, province_codes))
+    shops = _by_province(queries.shops(connection, province_codes))
     baseline = queries.baseline(connection, province_codes)
-    loaders.write_rules(connection, [rule_row(rulebook, quarter.fiscal_year)])
-    results = []
+    empty_products = pd.DataFrame(
+        columns=["product_code", "district_code", "registered_on", "cancelled_on"]
+    )
+    empty_shops = pd.DataFrame(columns=["shop_code", "district_code", "registered_on"])
+    empty_sales = pd.DataFrame(columns=["district_code", "month", "amount"])
     computed_at = datetime.now(UTC)
-    for province_code in province_codes:
-        result = compute_quarter(
-            quarter=quarter,
-            rules=rules,
-            rules_version=rulebook.version,
-            province_code=province_code,
-            baseline=baseline,
-            products=products[products["district_code"].str.startswith(province_code)],
-            shops=shops[shops["district_code"].str.startswith(province_code)],
-            sales_by_month=monthly,
-            as_of=as_of,
+    results = []
+    for quarter in quarters:
+        rules = rulebook.for_year(quarter.fiscal_year)
+        loaders.write_rules(connection, [rule_row(rulebook, quarter.fiscal_year)])
+        quarter_results = [
+            compute_quarter(
+                quarter=quarter,
+                rules=rules,
+                rules_version=rulebook.version,
+                province_code=code,
+                baseline=baseline,
+                products=products.get(code, empty_products),
+                shops=shops.get(code, empty_shops),
+                sales_by_month=monthly.get(code, empty_sales),
+                as_of=as_of,
+            )
+            for code in province_codes
+        ]
+        loaders.write_targets(
+            connection,
+            pd.concat([r.targets for r in quarter_results], ignore_index=True),
+            pd.concat([r.province_total for r in quarter_results], ignore_index=True),
+            run_id,
         )
-        loaders.write_targets(connection, result.targets, result.province_total, run_id)
-        loaders.write_grades(connection, result.grades, run_id, computed_at)
-        results.append(result)
+        loaders.write_grades(
+            connection,
+            pd.concat([r.grades for r in quarter_results], ignore_index=True),
+            run_id,
+            computed_at,
+        )
+        results += quarter_results
     return results
 
 
