@@ -274,30 +274,42 @@ def _grade_of(value: object) -> str | None:
     return value if isinstance(value, str) and len(value) == 1 else None
 
 
+def _percent(sales: Decimal, target: Decimal) -> str:
+    """Sales as a share of target; never shows 100.0 % for a district short of its target."""
+    if not target:
+        return "-"
+    text = f"{float(sales / target):.1%}"
+    return "<100%" if sales < target and text == "100.0%" else text
+
+
 def _sales_chart(rows: pd.DataFrame) -> str:
-    """Horizontal bars: each district's sales against its target (a tick), as inline SVG."""
+    """Horizontal bars: each district's sales as a share of its target, the target at 100 %
+    (a line), as inline SVG; districts of very different sizes stay comparable."""
     districts = rows.iloc[:-1].to_dict("records")
-    top = max(max(Decimal(str(r["sales"])), Decimal(str(r["sales_target"]))) for r in districts)
-    bar, left, span = 22, 150, 560
-    parts = []
+    ceiling = 1.3  # the axis ends at 130 % of target
+    bar, left, span = 22, 150, 520
+    target_x = left + span / ceiling
+    parts = [
+        f'<line x1="{target_x:.1f}" x2="{target_x:.1f}" y1="10" y2="{bar * len(districts) + 26}" '
+        'stroke="#333" stroke-width="2"/>',
+        f'<text x="{target_x:.1f}" y="{bar * len(districts) + 38}" text-anchor="middle" '
+        'font-size="12">เป้าหมาย 100%</text>',
+    ]
     for i, row in enumerate(districts):
-        y = 20 + i * bar
+        y = 16 + i * bar
         name = html.escape(row["district_name_th"])
         sales, target = Decimal(str(row["sales"])), Decimal(str(row["sales_target"]))
-        length = float(sales / top) * span if top else 0.0
-        tick = left + (float(target / top) * span if top else 0.0)
+        ratio = float(sales / target) if target else 0.0
+        length = min(ratio, ceiling) / ceiling * span
         colour = GRADE_COLOURS[_grade_of(row["grade"])]
-        ratio = f"{float(sales / target):.0%}" if target else "-"
         parts += [
             f'<text x="{left - 6}" y="{y + 15}" text-anchor="end" font-size="13">{name}</text>',
             f'<rect x="{left}" y="{y + 3}" width="{length:.1f}" height="{bar - 6}" '
-            f'fill="{colour}"><title>{name}: {sales:,.2f} บาท</title></rect>',
-            f'<line x1="{tick:.1f}" x2="{tick:.1f}" y1="{y}" y2="{y + bar}" stroke="#333" '
-            'stroke-width="2"/>',
-            f'<text x="{max(left + length, tick) + 6:.1f}" y="{y + 15}" font-size="12">'
-            f"{ratio}</text>",
+            f'fill="{colour}"><title>{name}: {sales:,.2f} / {target:,.2f} บาท</title></rect>',
+            f'<text x="{left + length + 6:.1f}" y="{y + 15}" font-size="12">'
+            f"{html.escape(_percent(sales, target))}</text>",
         ]
-    return _svg(left + span + 120, bar * len(districts) + 40, "ยอดจำหน่ายเทียบเป้าหมาย", parts)
+    return _svg(left + span + 80, bar * len(districts) + 48, "ยอดจำหน่ายเทียบเป้าหมาย", parts)
 
 
 def _grade_chart(rows: pd.DataFrame) -> str:
@@ -359,8 +371,8 @@ def to_html(report: QuarterReport) -> str:
     return (
         f'<!DOCTYPE html>\n<html lang="th"><head><meta charset="utf-8"><title>{title}</title>'
         f"<style>{STYLE}</style></head><body><h1>{title}</h1>"
-        f'<div class="legend">{legend} แถบ = ยอดจำหน่าย, เส้นดำ = เป้าหมาย</div>'
-        f'<div class="charts"><div><h2>ยอดจำหน่ายเทียบเป้าหมายรายอำเภอ</h2>'
+        f'<div class="legend">{legend} แถบ = ยอดจำหน่ายเป็นร้อยละของเป้าหมาย</div>'
+        f'<div class="charts"><div><h2>ยอดจำหน่ายเทียบเป้าหมายรายอำเภอ (ร้อยละ)</h2>'
         f"{_sales_chart(report.rows)}</div><div><h2>จำนวนอำเภอตามระดับ</h2>"
         f"{_grade_chart(report.rows)}</div></div><h2>ตารางเป้าหมายและผล</h2>"
         f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
