@@ -9,18 +9,9 @@ from decimal import Decimal
 import pandas as pd
 from rich.table import Table
 
-TARGETS_CSV_COLUMNS: list[str] = [
-    "district_code",
-    "district_name_th",
-    "products_target",
-    "base_sales",
-    "sales_target",
-    "interested_q1",
-    "threshold_d",
-    "threshold_c",
-    "threshold_b",
-    "threshold_a",
-]
+from otop_sync.transforms.targets import TARGET_COLUMNS
+
+TARGETS_CSV_COLUMNS: list[str] = [c for c in TARGET_COLUMNS if c not in ("fiscal_year", "quarter")]
 _BAHT_COLUMNS = {"base_sales", "sales_target"}
 
 
