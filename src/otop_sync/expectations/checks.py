@@ -38,6 +38,11 @@ def _keys(frame: pd.DataFrame, columns: Sequence[str]) -> set[str]:
     return {":".join(str(value) for value in pair) for pair in pairs.itertuples(index=False)}
 
 
+def _coverage(expected: list[str], present: set[str]) -> pd.DataFrame:
+    """Every expected key, marked present or not (the coverage suites check the marks)."""
+    return pd.DataFrame({"key": expected, "present": [key in present for key in expected]})
+
+
 def province_districts(params: SuiteParameters) -> list[str]:
     """Every district code of the run's provinces."""
     return [d.code for code in params.province_codes for d in districts_of(code)]
@@ -57,23 +62,16 @@ def validate_dataset(
     validation = validator.validate_rows(dataset, raw, typed, issues, ROW_SUITES[dataset](params))
     clean = validation.clean
     if dataset == "baseline":
-        expected = province_districts(params)
-        present = pd.DataFrame({"key": sorted(set(clean["district_code"]))})
-        missing = tuple(sorted(set(expected) - set(present["key"])))
-        validation.outcomes += validator.check_dataset(
-            dataset, present, baseline_coverage_suite(expected), missing
-        )
+        coverage = _coverage(province_districts(params), set(clean["district_code"]))
+        validation.outcomes += validator.check_dataset(dataset, coverage, baseline_coverage_suite())
     if dataset == "sales":
         months = months_due(params.sales_from, params.as_of)
         expected = [
             f"{code}:{month.isoformat()}" for code in province_districts(params) for month in months
         ]
         due = clean[clean["month"].isin(months)]
-        present = pd.DataFrame({"key": sorted(_keys(due, ["district_code", "month"]))})
-        missing = tuple(sorted(set(expected) - set(present["key"])))
-        validation.outcomes += validator.check_dataset(
-            dataset, present, sales_coverage_suite(expected), missing
-        )
+        coverage = _coverage(expected, _keys(due, ["district_code", "month"]))
+        validation.outcomes += validator.check_dataset(dataset, coverage, sales_coverage_suite())
         if summary is not None:
             compared = compare_with_summary(latest_sales(clean), summary)
             differing = compared[compared["difference"] != 0]

@@ -17,6 +17,7 @@ import pandas as pd
 from otop_sync.errors import OtopSyncError
 from otop_sync.expectations.context import gx
 from otop_sync.expectations.severity import Severities
+from otop_sync.expectations.suites import suite_columns, validation_frame
 from otop_sync.transforms.rows import FIRST_DATA_LINE, RowIssue
 
 RESULT_FORMAT = {
@@ -170,8 +171,11 @@ class Validator:
         outcomes = []
         for result in self._validate(frame, suite).results:
             meta = result.expectation_config.meta
-            outcome = self._outcome(dataset, suite.name, meta, result, examples)
-            outcomes.append(outcome)
+            found = examples
+            indices = (result.result or {}).get("unexpected_index_list") or []
+            if not found and indices and "key" in frame.columns:
+                found = tuple(str(frame["key"].iat[i]) for i in indices[:EXAMPLES])
+            outcomes.append(self._outcome(dataset, suite.name, meta, result, found))
         return outcomes
 
     def _outcome(
@@ -221,7 +225,8 @@ class Validator:
         if readable.severity != "quarantine":
             reasons.clear()
         typed = typed.reset_index(drop=True)
-        for result in self._validate(typed, suite).results:
+        frame = validation_frame(typed, suite_columns(suite))
+        for result in self._validate(frame, suite).results:
             meta = result.expectation_config.meta
             outcome = self._outcome(dataset, suite.name, meta, result)
             indices = (result.result or {}).get("unexpected_index_list") or []

@@ -1,5 +1,9 @@
 """One Great Expectations suite per dataset, built by factory functions from a run's parameters.
 
+The suites run on a validation copy of the typed rows (:func:`validation_frame`): dates as
+integers YYYYMMDD, baht as floats for range checks, codes as Arrow strings. GX compares those
+ten times faster than Python date and Decimal objects; the loaded values stay exact.
+
 Each expectation carries an id (``sales.amount_not_negative``), a level and a description in its
 ``meta``. Row-level expectations run on the typed rows: the rows they flag are quarantined with
 the description as the reason. Dataset-level expectations run on small derived tables (which
@@ -15,6 +19,8 @@ from datetime import date
 from decimal import Decimal
 
 import great_expectations.expectations as gxe
+import numpy as np
+import pandas as pd
 
 from otop_sync.expectations.context import gx
 from otop_sync.transforms.formats import PRODUCTS, SALES, SHOPS
@@ -53,6 +59,50 @@ class SuiteParameters:
         return rf"^(?:{'|'.join(self.province_codes)})\d\d$"
 
 
+def day_number(day: date) -> int:
+    """A date as the number YYYYMMDD: how the suites compare dates (fast, and readable)."""
+    return day.year * 10000 + day.month * 100 + day.day
+
+
+DATE_COLUMNS = frozenset({"registered_on", "cancelled_on", "month", "recorded_on"})
+
+
+def suite_columns(suite: gx.ExpectationSuite) -> list[str]:
+    """The columns a suite's expectations read."""
+    columns: list[str] = []
+    for expectation in suite.expectations:
+        config = expectation.configuration.kwargs
+        named = [config.get("column"), config.get("column_A"), config.get("column_B")]
+        for column in [*named, *(config.get("column_list") or [])]:
+            if column and column not in columns:
+                columns.append(column)
+    return columns
+
+
+def validation_frame(typed: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """The columns of the typed rows a suite reads, as the suite sees them (see module
+    docstring); same order and length."""
+    frame = {}
+    for column in columns:
+        values = typed[column]
+        if column in DATE_COLUMNS:
+            # Few distinct dates in millions of rows: convert each once.
+            codes, uniques = pd.factorize(values.astype(object), use_na_sentinel=True)
+            numbers = np.array(
+                [day_number(day) if isinstance(day, date) else np.nan for day in uniques]
+                + [np.nan],
+                dtype="float64",
+            )  # NaN where missing: GX compares numpy floats fast (not nullable Int64)
+            frame[column] = numbers[codes]
+        elif column in {"amount", "base_sales"}:
+            frame[column] = pd.to_numeric(values.astype(object), errors="coerce").astype("float64")
+        elif values.dtype == object:
+            frame[column] = values.astype("string[pyarrow]")
+        else:
+            frame[column] = values
+    return pd.DataFrame(frame).reset_index(drop=True)
+
+
 def _check(
     expectation: gxe.Expectation, check_id: str, level: str, description: str
 ) -> gxe.Expectation:
@@ -89,7 +139,7 @@ def _date_in_range(
 ) -> gxe.Expectation:
     return _row(
         gxe.ExpectColumnValuesToBeBetween(
-            column=column, min_value=EARLIEST_DATE, max_value=params.as_of
+            column=column, min_value=day_number(EARLIEST_DATE), max_value=day_number(params.as_of)
         ),
         f"{dataset}.{column}_in_range",
         f"{header} is before {EARLIEST_DATE.isoformat()} or after {params.as_of.isoformat()}",
@@ -175,14 +225,14 @@ def sales_suite(params: SuiteParameters) -> gx.ExpectationSuite:
     )
 
 
-def sales_coverage_suite(expected_keys: list[str]) -> gx.ExpectationSuite:
+def sales_coverage_suite() -> gx.ExpectationSuite:
     """Every district of the province has sales for every month already due (on the table of
-    distinct ``district_code:month`` keys)."""
+    every expected ``district_code:month`` key, each marked present or not)."""
     return gx.ExpectationSuite(
         name="sales_coverage",
         expectations=[
             _dataset(
-                gxe.ExpectColumnDistinctValuesToContainSet(column="key", value_set=expected_keys),
+                gxe.ExpectColumnValuesToBeInSet(column="present", value_set=[True]),
                 "sales.months_complete",
                 "every district has sales for every month already due (by the 18th)",
             )
@@ -245,13 +295,14 @@ def baseline_suite(params: SuiteParameters) -> gx.ExpectationSuite:
     )
 
 
-def baseline_coverage_suite(district_codes: list[str]) -> gx.ExpectationSuite:
-    """The baseline lists every district of the province (on its distinct district codes)."""
+def baseline_coverage_suite() -> gx.ExpectationSuite:
+    """The baseline lists every district of the province (on the table of every district,
+    each marked present or not)."""
     return gx.ExpectationSuite(
         name="baseline_coverage",
         expectations=[
             _dataset(
-                gxe.ExpectColumnDistinctValuesToContainSet(column="key", value_set=district_codes),
+                gxe.ExpectColumnValuesToBeInSet(column="present", value_set=[True]),
                 "baseline.covers_every_district",
                 "the baseline lists every district of the province",
             )
