@@ -33,7 +33,9 @@ def test_missing_settings_are_named(tmp_path, monkeypatch):
     monkeypatch.setenv("OTOP_BASELINE_FILE", str(tmp_path / "baseline.csv"))
     with pytest.raises(SourceSettingsError) as caught:
         http_sources(Settings(), RawLandingStore(tmp_path))
-    assert str(caught.value) == "source http needs OTOP_CDD_USERNAME and OTOP_CDD_PASSWORD"
+    assert str(caught.value) == (
+        "source http needs OTOP_CDD_USERNAME and OTOP_CDD_PASSWORD (or OTOP_CDD_PASSWORD_BLOCK)"
+    )
 
 
 def test_no_credential_in_logs_errors_or_payload_names(mock_cdd, tmp_path, caplog):
@@ -49,3 +51,31 @@ def test_no_credential_in_logs_errors_or_payload_names(mock_cdd, tmp_path, caplo
     stored = [p.name for p in (tmp_path / "raw").rglob("*")]
     assert not any(secret in name for name in stored)
     assert secret not in landing.manifest.read_text(encoding="utf-8")
+
+
+def test_endpoint_paths_come_from_settings(tmp_path, monkeypatch):
+    monkeypatch.setenv(
+        "OTOP_ENDPOINTS",
+        '{"sales": {"export_path": "/otop/report/export.php", "login_path": "/otop/login.php"}}',
+    )
+    sources = http_sources(Settings(), RawLandingStore(tmp_path), mock_url="http://127.0.0.1:9")
+    assert sources["sales"].endpoint.export_path == "/otop/report/export.php"
+    assert sources["sales"].login_path == "/otop/login.php"
+    assert sources["products"].endpoint.export_path == "/bigdata/export/products.csv"
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ('{"stock": {"export_path": "/x"}}', "OTOP_ENDPOINTS: no dataset 'stock'"),
+        (
+            '{"sales": {"path": "/x"}}',
+            "OTOP_ENDPOINTS.sales: unknown field(s) path; use export_path, listing_path, login_path, system",
+        ),
+    ],
+)
+def test_bad_endpoint_settings_are_named(tmp_path, monkeypatch, value, message):
+    monkeypatch.setenv("OTOP_ENDPOINTS", value)
+    with pytest.raises(SourceSettingsError) as caught:
+        http_sources(Settings(), RawLandingStore(tmp_path), mock_url="http://127.0.0.1:9")
+    assert str(caught.value) == message

@@ -140,3 +140,18 @@ def test_backfill_grades_a_range_and_skips_years_without_rules(mock_cdd, flow_se
     )
     assert report.notes[0] == "2566Q4: no KPI rules for FY2566, skipped"
     assert sorted({g["quarter"] for g in report.grades}) == ["2567Q1", "2567Q2"]
+
+
+def test_http_source_reads_the_password_from_a_secret_block(mock_cdd, flow_settings, monkeypatch):
+    from prefect.blocks.system import Secret
+
+    Secret(value="mock-password").save("cdd-password", overwrite=True)
+    for dataset in ("PRODUCTS", "SALES", "SHOPS", "BASELINE"):
+        monkeypatch.setenv(f"OTOP_{dataset}_URL", mock_cdd.url)  # the mock standing in for CDD
+    monkeypatch.setenv("OTOP_CDD_USERNAME", "otop-officer")
+    monkeypatch.setenv("OTOP_CDD_PASSWORD_BLOCK", "cdd-password")
+    state = nightly_sync(
+        provinces=["57"], as_of=AS_OF, source="http", return_state=True, **flow_settings
+    )
+    assert state.is_completed(), state.message
+    assert query(flow_settings, "SELECT source, status FROM sync_run") == [("http", "completed")]

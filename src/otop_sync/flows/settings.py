@@ -48,6 +48,11 @@ class Settings(BaseSettings):
     cdd_username: str = ""
     cdd_password: SecretStr = SecretStr("")
     """The CDD account's password; never logged, raised or stored."""
+    cdd_password_block: str = ""
+    """Name of a Prefect Secret block holding the password (used instead of OTOP_CDD_PASSWORD)."""
+    endpoints: dict[str, dict[str, str]] = {}
+    """Paths of the CDD systems, per dataset, over the built-in ones, as JSON, e.g.
+    ``{"sales": {"export_path": "/otop/export.php", "login_path": "/otop/login.php"}}``."""
 
     http_connect_timeout: float = 10.0
     http_read_timeout: float = 120.0
