@@ -78,3 +78,18 @@ def test_mock_export_writes_every_dataset_for_the_inbox(tmp_path):
         assert dataset_for_filename(path.name).name == path.name.split("_")[0]
         assert len(read_table_file(path)) > 0
     assert "เชียงราย".encode("cp874") in (tmp_path / "sales_57.csv").read_bytes()
+
+
+def test_mock_export_as_of_a_day_leaves_out_what_came_later(tmp_path):
+    result = subprocess.run(
+        [OTOP_SYNC, "mock", "export", "--out", str(tmp_path), "--today", "2024-07-15"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    sales = read_table_file(tmp_path / "sales_57.csv")
+    recorded = {tuple(int(p) for p in d.split("/")) for d in sales["วันที่บันทึก"]}
+    latest = max((y - 543, m, d) for d, m, y in recorded)
+    assert latest <= (2024, 7, 15)
+    assert latest >= (2024, 7, 1)

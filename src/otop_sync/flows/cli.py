@@ -117,6 +117,26 @@ ScaleOption = Annotated[
 ]
 
 
+TodayOption = Annotated[
+    str | None,
+    typer.Option(metavar="YYYY-MM-DD", help="The mock's today: nothing later is served."),
+]
+
+
+def _iso_date(text: str, option: str) -> date:
+    """A CE date given on the command line, or bad usage naming the option."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(
+            f"{text!r} is not a CE date YYYY-MM-DD", param_hint=option
+        ) from None
+
+
+def _mock_today(text: str | None) -> date | None:
+    return None if text is None else _iso_date(text, "--today")
+
+
 @mock_app.command("serve")
 def mock_serve(
     scale: ScaleOption = MockScale.province,
@@ -126,6 +146,7 @@ def mock_serve(
         typer.Option(envvar="OTOP_MOCK_FAULTS", help="Fault spec, e.g. '503@sales*2;slow=1'."),
     ] = "",
     seed: SeedOption = 2567,
+    today: TodayOption = None,
 ) -> None:
     """Serve the mock CDD systems on 127.0.0.1 until interrupted."""
     import uvicorn
@@ -138,7 +159,8 @@ def mock_serve(
         parse_faults(faults)
     except FaultSpecError as error:
         raise typer.BadParameter(str(error), param_hint="--faults") from None
-    config = MockConfig(spec=MockSpec(seed=seed, scale=scale.value), faults=faults)
+    spec = MockSpec(seed=seed, scale=scale.value, today=_mock_today(today))
+    config = MockConfig(spec=spec, faults=faults)
     console = Console(stderr=True)
     console.print(
         f"mock CDD on http://127.0.0.1:{port}  (user {config.username!r}, "
@@ -154,6 +176,7 @@ def mock_export(
     seed: SeedOption = 2567,
     file_format: Annotated[str, typer.Option("--format", help="csv or xlsx.")] = "csv",
     encoding: Annotated[str, typer.Option(help="utf-8, utf-8-sig or cp874 (CSV only).")] = "utf-8",
+    today: TodayOption = None,
 ) -> None:
     """Write the mock's datasets as export files, for the file inbox."""
     from otop_sync.mocks.data import MockSpec, generate
@@ -163,7 +186,7 @@ def mock_export(
         raise typer.BadParameter("must be csv or xlsx", param_hint="--format")
     if encoding not in {"utf-8", "utf-8-sig", "cp874"}:
         raise typer.BadParameter("must be utf-8, utf-8-sig or cp874", param_hint="--encoding")
-    data = generate(MockSpec(seed=seed, scale=scale.value))
+    data = generate(MockSpec(seed=seed, scale=scale.value, today=_mock_today(today)))
     for path in export_all(data, out, None, file_format, encoding):
         print(path)
 
@@ -220,14 +243,7 @@ class ReportFormat(StrEnum):
 def _as_of(text: str | None) -> date:
     from otop_sync.flows.nightly import today_in_bangkok
 
-    if text is None:
-        return today_in_bangkok()
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise typer.BadParameter(
-            f"{text!r} is not a CE date YYYY-MM-DD", param_hint="--as-of"
-        ) from None
+    return today_in_bangkok() if text is None else _iso_date(text, "--as-of")
 
 
 def _quarter_list(texts: list[str]) -> list[Quarter]:
