@@ -15,7 +15,6 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 for _name, _value in {
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",  # no telemetry (and no network) from Prefect
@@ -28,6 +27,7 @@ for _name, _value in {
 from otop_sync.errors import OtopSyncError  # noqa: E402
 from otop_sync.flows.settings import Settings  # noqa: E402
 from otop_sync.flows.targets import targets_from_baseline_file  # noqa: E402
+from otop_sync.reports.grades import grades_table, late_table  # noqa: E402
 from otop_sync.reports.targets import targets_csv, targets_table  # noqa: E402
 from otop_sync.rules import load_rulebook  # noqa: E402
 from otop_sync.transforms.fiscal import Quarter  # noqa: E402
@@ -250,52 +250,6 @@ def _quarter_list(texts: list[str]) -> list[Quarter]:
     return [_quarter(t) for t in texts]
 
 
-def grades_table(grades: list[dict], title: str) -> Table:
-    """Grades with what each district still misses, for the terminal."""
-    table = Table(title=title)
-    for header in (
-        "รหัส",
-        "อำเภอ",
-        "ระดับ",
-        "สถานะ",
-        "ผลิตภัณฑ์+",
-        "ยอดจำหน่าย",
-        "เป้าหมาย",
-        "Shop",
-        "ไม่ผ่าน",
-        "ยังขาด (ระดับถัดไป)",
-    ):
-        table.add_column(
-            header,
-            justify="right" if header in {"ผลิตภัณฑ์+", "ยอดจำหน่าย", "เป้าหมาย", "Shop"} else "left",
-        )
-    for g in grades:
-        missing = ", ".join(
-            part
-            for part in (
-                f"ผลิตภัณฑ์ {g['missing_products']}" if g["missing_products"] else "",
-                f"{g['missing_sales']} บาท" if g["missing_sales"] != "0.00" else "",
-                f"Shop {g['missing_shops']}" if g["missing_shops"] else "",
-            )
-            if part
-        )
-        table.add_row(
-            g["district_code"],
-            g["district"],
-            g["grade"],
-            g["status"],
-            str(g["products_added"]),
-            g["sales"],
-            g["sales_target"],
-            str(g["shops"]),
-            g["failed"],
-            f"{g['next_grade']}: {missing}"
-            if missing
-            else ("-" if g["next_grade"] == "-" else g["next_grade"]),
-        )
-    return table
-
-
 def _sync(
     settings: Settings,
     provinces: list[str],
@@ -465,19 +419,7 @@ def monitor(
     if late.empty:
         print(f"nobody is late as of {day}")
         return
-    table = Table(title=f"อำเภอที่ยังไม่รายงาน ณ {day}")
-    for header in ("รหัส", "อำเภอ", "ขาด", "เดือน", "กำหนด"):
-        table.add_column(header)
-    for row in late.itertuples():
-        what = "ยอดจำหน่าย" if row.what == "sales" else "Shop ชุมชน"
-        table.add_row(
-            row.district_code,
-            row.district_name_th,
-            what,
-            row.month.isoformat(),
-            row.due.isoformat(),
-        )
-    _console().print(table)
+    _console().print(late_table(late, day))
 
 
 def main() -> None:

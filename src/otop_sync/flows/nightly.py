@@ -13,7 +13,7 @@ requests to each CDD host share a global concurrency limit named ``cdd-<host>``.
 from __future__ import annotations
 
 import re
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -158,7 +158,7 @@ def sync_task(
     limits = host_limits(settings, mock_url)
 
     def guard() -> AbstractContextManager[object]:
-        return concurrency(limits, occupy=1) if limits else _nothing()
+        return concurrency(limits, occupy=1) if limits else nullcontext()
 
     outcome = run_sync(
         settings,
@@ -188,12 +188,6 @@ def sync_task(
     for note in outcome.notes:
         logger.info("note: %s", note)
     return report
-
-
-def _nothing() -> AbstractContextManager[object]:
-    from contextlib import nullcontext
-
-    return nullcontext()
 
 
 @task(task_run_name="grade-{province_codes}")
