@@ -9,6 +9,9 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
+
+from otop_sync.warehouse.db import make_engine
 
 OTOP_SYNC = str(Path(sys.executable).parent / "otop-sync")
 
@@ -81,6 +84,19 @@ def test_monitor_lists_late_districts(demo):
     result = run("monitor", "--as-of", "2024-07-20", cwd=folder)
     assert result.returncode == 0, result.stderr
     assert "อำเภอที่ยังไม่รายงาน ณ 2024-07-20" in result.stdout
+    late = [line for line in result.stdout.splitlines() if "2024-06-01" in line]
+    # Every district recorded its June sales (due 18 July); some had no June Shop ชุมชน.
+    assert late
+    assert all("Shop ชุมชน" in line and "2024-07-15" in line for line in late)
+
+
+def _grade_versions(folder):
+    engine = make_engine(f"sqlite:///{folder / 'otop.db'}")
+    with engine.connect() as connection:
+        versions = connection.execute(text("SELECT max(version) FROM kpi_grade")).scalar_one()
+        history = connection.execute(text("SELECT count(*) FROM kpi_grade_history")).scalar_one()
+    engine.dispose()
+    return versions, history
 
 
 def test_grade_again_changes_nothing(demo):
@@ -88,13 +104,15 @@ def test_grade_again_changes_nothing(demo):
     result = run("grade", "--quarter", "2567Q2", "--as-of", "2024-07-15", cwd=folder)
     assert result.returncode == 0, result.stderr[-2000:]
     assert "ผลการประเมิน 2567Q2" in result.stdout
+    assert _grade_versions(folder) == (1, 0)
 
 
 def test_sync_from_the_file_inbox(tmp_path):
     inbox = tmp_path / "inbox"
     exported = run("mock", "export", "--out", str(inbox), cwd=tmp_path)
     assert exported.returncode == 0, exported.stderr
-    result = run(
+    warehouse = f"sqlite:///{tmp_path / 'w.db'}"
+    sync = (
         "sync",
         "--source",
         "files",
@@ -103,23 +121,12 @@ def test_sync_from_the_file_inbox(tmp_path):
         "--as-of",
         "2025-11-15",
         "--warehouse",
-        f"sqlite:///{tmp_path / 'w.db'}",
-        cwd=tmp_path,
+        warehouse,
     )
-    assert result.returncode == 0, result.stderr[-2000:]
-    assert "note: reconciliation skipped: the file inbox has no summary report" in result.stdout
-    again = run(
-        "sync",
-        "--source",
-        "files",
-        "--inbox",
-        str(inbox),
-        "--as-of",
-        "2025-11-15",
-        "--warehouse",
-        f"sqlite:///{tmp_path / 'w.db'}",
-        cwd=tmp_path,
-    )
+    first = run(*sync, cwd=tmp_path)
+    assert first.returncode == 0, first.stderr[-2000:]
+    assert "note: reconciliation skipped: the file inbox has no summary report" in first.stdout
+    again = run(*sync, cwd=tmp_path)
     assert again.returncode == 0, again.stderr[-2000:]
     assert "note: inbox: sales_57.csv was loaded before; not read again" in again.stdout
 

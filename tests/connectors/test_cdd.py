@@ -239,3 +239,10 @@ def test_public_url_drops_credentials():
 def test_endpoint_query_is_sent():
     endpoint = Endpoint("sales", "otop", "/otop/export/sales.csv", query=(("org_group", "0"),))
     assert endpoint.params("57", None) == {"org_group": "0", "province": "57", "year": None}
+
+
+def test_a_dataset_without_a_listing_says_so(mock_cdd, landing):
+    from otop_sync.connectors.errors import SourceError
+
+    with pytest.raises(SourceError, match=r"^baseline has no listing on sheets$"):
+        sources(mock_cdd.url, landing)["baseline"].extract_listing()

@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 
 import pandas as pd
 
+from otop_sync.connectors.errors import SourceError
 from otop_sync.connectors.extract import Extract, canonical_from_raw, empty_table
 from otop_sync.connectors.files import read_csv_stream
 from otop_sync.connectors.html import PageFormatError, listing_table, parse_summary_report
@@ -108,7 +109,7 @@ class CddSource(HttpSource):
     ) -> Extract:
         """Read the paginated HTML listing instead of the export; every page is landed."""
         if self.endpoint.listing_path is None:
-            raise ValueError(f"{self.endpoint.dataset} has no listing on {self.name}")
+            raise SourceError(f"{self.endpoint.dataset} has no listing on {self.name}")
         params = self.endpoint.params(province, fiscal_year)
         pages, raws = [], []
         for number, (page, body) in enumerate(

@@ -225,18 +225,27 @@ def sales_suite(params: SuiteParameters) -> gx.ExpectationSuite:
     )
 
 
-def sales_coverage_suite() -> gx.ExpectationSuite:
-    """Every district of the province has sales for every month already due (on the table of
-    every expected ``district_code:month`` key, each marked present or not)."""
+def _coverage_suite(name: str, check_id: str, description: str) -> gx.ExpectationSuite:
+    """A dataset-level check on a table of every expected key, each marked present or not."""
     return gx.ExpectationSuite(
-        name="sales_coverage",
+        name=name,
         expectations=[
             _dataset(
                 gxe.ExpectColumnValuesToBeInSet(column="present", value_set=[True]),
-                "sales.months_complete",
-                "every district has sales for every month already due (by the 18th)",
+                check_id,
+                description,
             )
         ],
+    )
+
+
+def sales_coverage_suite() -> gx.ExpectationSuite:
+    """Every district of the province has sales for every month already due (keys
+    ``district_code:month``)."""
+    return _coverage_suite(
+        "sales_coverage",
+        "sales.months_complete",
+        "every district has sales for every month already due (by the 18th)",
     )
 
 
@@ -296,15 +305,9 @@ def baseline_suite(params: SuiteParameters) -> gx.ExpectationSuite:
 
 
 def baseline_coverage_suite() -> gx.ExpectationSuite:
-    """The baseline lists every district of the province (on the table of every district,
-    each marked present or not)."""
-    return gx.ExpectationSuite(
-        name="baseline_coverage",
-        expectations=[
-            _dataset(
-                gxe.ExpectColumnValuesToBeInSet(column="present", value_set=[True]),
-                "baseline.covers_every_district",
-                "the baseline lists every district of the province",
-            )
-        ],
+    """The baseline lists every district of the province (keys: district codes)."""
+    return _coverage_suite(
+        "baseline_coverage",
+        "baseline.covers_every_district",
+        "the baseline lists every district of the province",
     )

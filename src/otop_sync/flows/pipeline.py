@@ -20,6 +20,7 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from otop_sync.connectors.extract import Extract
+from otop_sync.connectors.html import PageFormatError
 from otop_sync.connectors.inbox import FileInbox, extract_file
 from otop_sync.connectors.landing import RawLandingStore
 from otop_sync.expectations.checks import validate_dataset
@@ -136,7 +137,7 @@ def fetch_summaries(
         report = sales.summary_report(year, code)  # type: ignore[attr-defined]
         rows, issues = parse_summary(report.table)
         if issues:
-            raise ValueError(f"{report.raw.location}: {issues[0]}")
+            raise PageFormatError(f"{report.raw.location}: {issues[0]}")
         frames.append(rows)
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 

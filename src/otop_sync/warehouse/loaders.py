@@ -26,6 +26,7 @@ from sqlalchemy import Column, Connection, MetaData, Table, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
 from otop_sync.errors import OtopSyncError
+from otop_sync.transforms.deltas import latest_sales
 from otop_sync.transforms.districts import district_table, province
 from otop_sync.warehouse.models import (
     District,
@@ -245,9 +246,8 @@ def load_sales(connection: Connection, sales: pd.DataFrame, run_id: str) -> Merg
     frame = sales[SALES_COLUMNS].assign(run_id=run_id).reset_index(drop=True)
     repeated = _repeated_keys(frame, SALES_KEY)
     if repeated.any():
-        candidates = frame[repeated].sort_values("recorded_on", kind="stable")
-        keep = candidates.drop_duplicates(SALES_KEY, keep="last").index
-        superseded = candidates.drop(index=keep)
+        candidates = frame[repeated]
+        superseded = candidates.drop(index=latest_sales(candidates).index)
         latest = frame.drop(index=superseded.index)
     else:
         superseded, latest = frame.iloc[0:0], frame
