@@ -3,6 +3,7 @@ monitor (each in a subprocess; Prefect starts its temporary API in the private h
 
 import csv
 import io
+import json
 import subprocess
 import sys
 from decimal import Decimal
@@ -12,6 +13,7 @@ import pytest
 from sqlalchemy import text
 
 from otop_sync.warehouse.db import make_engine
+from tests.demo_snapshot import FIXTURE, demo_snapshot
 
 OTOP_SYNC = str(Path(sys.executable).parent / "otop-sync")
 
@@ -108,7 +110,7 @@ def test_grade_again_changes_nothing(demo):
 
 
 def test_sync_from_the_file_inbox(tmp_path):
-    inbox = tmp_path / "inbox"
+    inbox = tmp_path / "drop-here"  # not the default folder name: the option must reach the flow
     exported = run("mock", "export", "--out", str(inbox), cwd=tmp_path)
     assert exported.returncode == 0, exported.stderr
     warehouse = f"sqlite:///{tmp_path / 'w.db'}"
@@ -135,3 +137,12 @@ def test_bad_as_of_is_bad_usage(tmp_path):
     result = run("sync", "--as-of", "15/7/2567", cwd=tmp_path)
     assert result.returncode == 2
     assert "'15/7/2567' is not a CE date YYYY-MM-DD" in result.stderr
+
+
+def test_demo_grades_views_and_reports_match_the_recorded_snapshot(demo):
+    folder, _ = demo
+    expected = json.loads(FIXTURE.read_text(encoding="utf-8"))
+    actual = demo_snapshot(folder)
+    for part in ("tables", "views", "reports"):
+        for name in expected[part]:
+            assert actual[part][name] == expected[part][name], f"{part} {name} changed"

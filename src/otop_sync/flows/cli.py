@@ -278,6 +278,7 @@ def _sync(
             mock_url=mock.url if mock is not None else mock_url,
             warehouse_url=settings.warehouse_url,
             data_dir=str(settings.data_dir),
+            inbox_dir=str(settings.inbox_dir),
             report_quarter=report_quarter,
         )
 

@@ -277,9 +277,17 @@ def publish_artifacts(report: RunReport, kind: str = "sync") -> None:
 
 
 def _overrides(
-    source: str | None, warehouse_url: str | None, data_dir: str | None
+    source: str | None,
+    warehouse_url: str | None,
+    data_dir: str | None,
+    inbox_dir: str | None = None,
 ) -> dict[str, Any]:
-    return {"source": source, "warehouse_url": warehouse_url, "data_dir": data_dir}
+    return {
+        "source": source,
+        "warehouse_url": warehouse_url,
+        "data_dir": data_dir,
+        "inbox_dir": inbox_dir,
+    }
 
 
 def _raise_failures(futures: list[Any], what: str) -> None:
@@ -299,12 +307,13 @@ def nightly_sync(
     data_dir: str | None = None,
     report_quarter: str | None = None,
     one_run: bool = False,
+    inbox_dir: str | None = None,
 ) -> list[RunReport]:
     """Sync provinces (each its own run, mapped; or ``one_run`` for a single national run),
     publish artifacts and, for ``report_quarter``, write the quarter's reports."""
     provinces = provinces or ["57"]
     as_of = as_of or today_in_bangkok()
-    overrides = _overrides(source, warehouse_url, data_dir)
+    overrides = _overrides(source, warehouse_url, data_dir, inbox_dir)
     if _settings(overrides).source == SourceKind.mock and not mock_url:
         raise OtopSyncError(
             "source mock needs mock_url: start `otop-sync mock serve` and pass its URL"
