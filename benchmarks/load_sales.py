@@ -23,12 +23,12 @@ import pyarrow.csv as pa_csv
 from sqlalchemy import text
 
 from otop_sync.connectors.files import read_table_payload
+from otop_sync.datasets.sales import SALES
 from otop_sync.mocks.data import MockSpec, generate
 from otop_sync.mocks.render import ExportOptions, Renderer, write_export
-from otop_sync.transforms.formats import SALES, to_canonical
-from otop_sync.transforms.sources import parse_sales
+from otop_sync.transforms.formats import to_canonical
 from otop_sync.warehouse.db import make_engine, upgrade
-from otop_sync.warehouse.loaders import SALES_COLUMNS, load_sales
+from otop_sync.warehouse.loaders import load_rows
 
 
 def typed_national_sales(folder: Path):  # type: ignore[no-untyped-def]
@@ -37,7 +37,7 @@ def typed_national_sales(folder: Path):  # type: ignore[no-untyped-def]
     path = folder / "sales_national.csv"
     write_export(Renderer(data), "sales", None, "csv", "utf-8", ExportOptions(), path)
     table, _ = to_canonical(read_table_payload(path, str(path)), SALES, str(path))
-    rows, issues = parse_sales(table)
+    rows, issues = SALES.type_rows(table)
     assert not issues
     return rows.assign(raw_sha256="0" * 64)
 
@@ -68,11 +68,11 @@ def main() -> None:
             upgrade(engine)
             begin = time.perf_counter()
             with engine.begin() as connection:
-                counts = load_sales(connection, rows, "bench")
+                counts = load_rows(connection, SALES, rows, "bench")
             loader = time.perf_counter() - begin
             assert counts.inserted == len(rows)
 
-            frame = rows[SALES_COLUMNS].assign(run_id="bench")
+            frame = rows[[*SALES.target.columns, "raw_sha256"]].assign(run_id="bench")
             arrow = pa.Table.from_pandas(frame, preserve_index=False)
             buffer = io.BytesIO()
             pa_csv.write_csv(arrow, buffer, pa_csv.WriteOptions(include_header=False))
@@ -104,7 +104,7 @@ def main() -> None:
         upgrade(sqlite_engine)
         begin = time.perf_counter()
         with sqlite_engine.begin() as connection:
-            load_sales(connection, rows, "bench")
+            load_rows(connection, SALES, rows, "bench")
         sqlite_time = time.perf_counter() - begin
 
     n = len(rows)

@@ -28,7 +28,7 @@ def test_missing_settings_are_named(tmp_path, monkeypatch):
     monkeypatch.delenv("OTOP_SHOPS_URL", raising=False)
     with pytest.raises(SourceSettingsError) as caught:
         http_sources(Settings(), RawLandingStore(tmp_path))
-    assert str(caught.value) == "source http needs OTOP_SHOPS_URL, OTOP_BASELINE_URL"
+    assert str(caught.value) == "source http needs OTOP_BASELINE_URL, OTOP_SHOPS_URL"
     monkeypatch.setenv("OTOP_SHOPS_URL", "https://click.example.test")
     monkeypatch.setenv("OTOP_BASELINE_FILE", str(tmp_path / "baseline.csv"))
     with pytest.raises(SourceSettingsError) as caught:

@@ -5,7 +5,7 @@ from dataclasses import replace
 
 import pytest
 
-from otop_sync.connectors.cdd import DEFAULT_ENDPOINTS, Endpoint, cdd_sources
+from otop_sync.connectors.cdd import cdd_sources
 from otop_sync.connectors.errors import (
     PaginationError,
     SchemaDriftError,
@@ -15,13 +15,16 @@ from otop_sync.connectors.errors import (
 )
 from otop_sync.connectors.http import Credentials, HttpConfig, public_url
 from otop_sync.connectors.landing import RawLandingStore
+from otop_sync.datasets import CATALOG, Endpoint
+from otop_sync.datasets import dataset as globals_dataset
 
 ACCOUNT = Credentials("otop-officer", "mock-password")
 FAST = HttpConfig(base_url="", retries=3, backoff_factor=0.01, max_retry_after=0.5, read_timeout=30)
 
 
 def sources(url, landing, credentials=ACCOUNT, http=FAST, endpoints=None):
-    return cdd_sources(dict.fromkeys(DEFAULT_ENDPOINTS, url), landing, credentials, http, endpoints)
+    reachable = [spec for spec in CATALOG if spec.endpoint is not None]
+    return cdd_sources(dict.fromkeys(reachable, url), landing, credentials, http, endpoints)
 
 
 @pytest.fixture
@@ -38,9 +41,8 @@ def _manifest_lines(landing):
 
 
 def _with_query(dataset, **query):
-    endpoints = dict(DEFAULT_ENDPOINTS)
-    endpoints[dataset] = replace(endpoints[dataset], query=tuple(query.items()))
-    return endpoints
+    endpoint = globals_dataset(dataset).endpoint
+    return {dataset: replace(endpoint, query=tuple(query.items()))}
 
 
 @pytest.mark.parametrize("dataset", ["products", "sales", "shops", "baseline"])
@@ -220,8 +222,7 @@ def test_repeated_or_skipped_page_is_detected(mock_cdd, landing, fault):
 
 
 def test_summary_report_in_cp874_without_charset(mock_cdd, landing):
-    endpoints = dict(DEFAULT_ENDPOINTS)
-    source = sources(mock_cdd.url, landing, endpoints=endpoints)["sales"]
+    source = sources(mock_cdd.url, landing)["summary"]
     report = source.summary_report(2567, province="57")
     assert report.table["place_code"].nunique() == 18
     assert len(report.table) == 18 * 12
@@ -237,7 +238,7 @@ def test_public_url_drops_credentials():
 
 
 def test_endpoint_query_is_sent():
-    endpoint = Endpoint("sales", "otop", "/otop/export/sales.csv", query=(("org_group", "0"),))
+    endpoint = Endpoint("otop", "/otop/export/sales.csv", "sales_url", query=(("org_group", "0"),))
     assert endpoint.params("57", None) == {"org_group": "0", "province": "57", "year": None}
 
 

@@ -9,16 +9,13 @@ from openpyxl import Workbook
 
 from otop_sync.connectors.errors import DecodeError
 from otop_sync.connectors.files import decode_text, read_table_bytes, read_table_file
+from otop_sync.datasets import dataset_for_filename
+from otop_sync.datasets.baseline import BASELINE
+from otop_sync.datasets.sales import SALES
 from otop_sync.flows.targets import targets_from_baseline_file
 from otop_sync.reports.targets import targets_csv
 from otop_sync.transforms.fiscal import Quarter
-from otop_sync.transforms.formats import (
-    BASELINE,
-    SALES,
-    SchemaDriftError,
-    dataset_for_filename,
-    to_canonical,
-)
+from otop_sync.transforms.formats import SchemaDriftError, to_canonical
 
 Q2 = Quarter(2567, 2)
 

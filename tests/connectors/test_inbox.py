@@ -7,6 +7,7 @@ from openpyxl import Workbook
 
 from otop_sync.connectors.inbox import FileInbox, archive, extract_file
 from otop_sync.connectors.landing import RawLandingStore
+from otop_sync.datasets.baseline import BASELINE
 from otop_sync.mocks.data import MockSpec, generate
 from otop_sync.mocks.render import export_all
 
@@ -48,7 +49,7 @@ def test_cp874_bom_and_utf8_files_read_alike(inbox, exports):
 
 
 def test_xlsx_file(inbox, exports):
-    baseline = extract_file(exports["utf-8"]["baseline"], "baseline", inbox.landing).table
+    baseline = extract_file(exports["utf-8"]["baseline"], BASELINE, inbox.landing).table
     workbook = Workbook()
     sheet = workbook.active
     sheet.append(

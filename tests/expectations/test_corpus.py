@@ -13,29 +13,30 @@ from otop_sync.connectors.errors import SchemaDriftError
 from otop_sync.connectors.html import parse_summary_report
 from otop_sync.connectors.inbox import extract_file
 from otop_sync.connectors.landing import RawLandingStore
+from otop_sync.datasets import dataset as dataset_spec
+from otop_sync.datasets.summary import SUMMARY
 from otop_sync.expectations.checks import validate_dataset
 from otop_sync.expectations.context import gx_context
 from otop_sync.expectations.runner import CriticalExpectationError, Validator, raise_if_critical
 from otop_sync.expectations.severity import Severities, load_severities
 from otop_sync.expectations.suites import SuiteParameters
-from otop_sync.flows.steps import type_rows
-from otop_sync.transforms.reconcile import parse_summary
 
 CORPUS = Path(__file__).parent / "corpus"
 PARAMS = SuiteParameters(("75",), date(2024, 1, 20), sales_from=date(2023, 10, 1))
 
 
 def validate(tmp_path, name, dataset="sales", summary=None, severities=None):
-    extract = extract_file(CORPUS / name, dataset, RawLandingStore(tmp_path / "raw"))
-    typed, issues = type_rows(extract)
+    spec = dataset_spec(dataset)
+    extract = extract_file(CORPUS / name, spec, RawLandingStore(tmp_path / "raw"))
+    typed, issues = spec.type_rows(extract.table)
     report = None
     if summary is not None:
-        report, summary_issues = parse_summary(
+        report, summary_issues = SUMMARY.type_rows(
             parse_summary_report((CORPUS / summary).read_text(encoding="utf-8"))
         )
         assert summary_issues == []
     validator = Validator(gx_context(tmp_path / "docs"), severities or load_severities(), "test")
-    return validate_dataset(validator, dataset, extract.table, typed, issues, PARAMS, report)
+    return validate_dataset(validator, spec, extract.table, typed, issues, PARAMS, report)
 
 
 def quarantined(validation):
@@ -179,10 +180,11 @@ def test_severity_is_configuration(tmp_path):
 
 
 def test_data_docs_are_written(tmp_path):
-    extract = extract_file(CORPUS / "sales_clean.csv", "sales", RawLandingStore(tmp_path / "raw"))
-    typed, issues = type_rows(extract)
+    spec = dataset_spec("sales")
+    extract = extract_file(CORPUS / "sales_clean.csv", spec, RawLandingStore(tmp_path / "raw"))
+    typed, issues = spec.type_rows(extract.table)
     validator = Validator(gx_context(tmp_path / "docs"), load_severities(), "run-42")
-    validate_dataset(validator, "sales", extract.table, typed, issues, PARAMS)
+    validate_dataset(validator, spec, extract.table, typed, issues, PARAMS)
     index = validator.build_docs()
     assert index == tmp_path / "docs" / "index.html"
     pages = list((tmp_path / "docs" / "validations").rglob("*.html"))

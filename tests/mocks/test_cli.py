@@ -9,7 +9,7 @@ from pathlib import Path
 import requests
 
 from otop_sync.connectors.files import read_table_file
-from otop_sync.transforms.formats import dataset_for_filename
+from otop_sync.datasets import dataset_for_filename
 
 OTOP_SYNC = str(Path(sys.executable).parent / "otop-sync")
 
@@ -70,12 +70,13 @@ def test_mock_export_writes_every_dataset_for_the_inbox(tmp_path):
     paths = [Path(line) for line in result.stdout.splitlines()]
     assert sorted(p.name for p in paths) == [
         "baseline_57.csv",
+        "form_responses_57.csv",
         "products_57.csv",
         "sales_57.csv",
         "shops_57.csv",
     ]
     for path in paths:
-        assert dataset_for_filename(path.name).name == path.name.split("_")[0]
+        assert dataset_for_filename(path.name).name == path.name.rsplit("_", 1)[0]
         assert len(read_table_file(path)) > 0
     assert "เชียงราย".encode("cp874") in (tmp_path / "sales_57.csv").read_bytes()
 

@@ -7,14 +7,16 @@ from pathlib import Path
 import pytest
 
 from otop_sync.connectors.files import read_table_file
+from otop_sync.datasets.products import PRODUCTS
+from otop_sync.datasets.sales import SALES
+from otop_sync.datasets.shops import SHOPS
 from otop_sync.flows.targets import targets_from_baseline_file
 from otop_sync.mocks.data import MockSpec, allocate, generate
 from otop_sync.mocks.render import export_all
 from otop_sync.transforms.deltas import latest_sales, quarter_actuals
 from otop_sync.transforms.fiscal import Quarter
-from otop_sync.transforms.formats import PRODUCTS, SALES, SHOPS, to_canonical
+from otop_sync.transforms.formats import to_canonical
 from otop_sync.transforms.grades import grade_quarter
-from otop_sync.transforms.sources import parse_products, parse_sales, parse_shops
 
 MOCKS = Path(__file__).parents[2] / "src" / "otop_sync" / "mocks"
 EXPECTED_2567Q2 = {
@@ -82,11 +84,11 @@ def chiang_rai_exports(tmp_path_factory):
 
 
 def _typed(paths):
-    products, products_issues = parse_products(
+    products, products_issues = PRODUCTS.type_rows(
         to_canonical(read_table_file(paths[0]), PRODUCTS, "p")[0]
     )
-    sales, sales_issues = parse_sales(to_canonical(read_table_file(paths[1]), SALES, "s")[0])
-    shops, shops_issues = parse_shops(to_canonical(read_table_file(paths[2]), SHOPS, "h")[0])
+    sales, sales_issues = SALES.type_rows(to_canonical(read_table_file(paths[1]), SALES, "s")[0])
+    shops, shops_issues = SHOPS.type_rows(to_canonical(read_table_file(paths[2]), SHOPS, "h")[0])
     assert products_issues == sales_issues == shops_issues == []
     return products, sales, shops
 

@@ -13,12 +13,12 @@ from bs4 import BeautifulSoup
 from openpyxl import load_workbook
 
 from otop_sync.connectors.files import decode_text, read_table_bytes
+from otop_sync.datasets.sales import SALES
 from otop_sync.mocks.data import MockSpec
 from otop_sync.mocks.server import MockConfig, serve_in_thread
 from otop_sync.transforms.deltas import latest_sales, quarter_sales
 from otop_sync.transforms.fiscal import Quarter
-from otop_sync.transforms.formats import SALES, to_canonical
-from otop_sync.transforms.sources import parse_sales
+from otop_sync.transforms.formats import to_canonical
 from tests.mocks.conftest import login
 
 EXPORTS = [("bigdata", "products"), ("otop", "sales"), ("click", "shops")]
@@ -265,7 +265,7 @@ def test_fault_admin_endpoint(mock_cdd):
 
 def _sales(session, url):
     table, _ = to_canonical(read_table_bytes(session.get(url).content, url), SALES, url)
-    rows, issues = parse_sales(table)
+    rows, issues = SALES.type_rows(table)
     assert issues == []
     return rows
 

@@ -3,12 +3,8 @@ from decimal import Decimal
 import pandas as pd
 import pytest
 
-from otop_sync.transforms.baseline import (
-    BaselineError,
-    baseline_province,
-    parse_baseline,
-    quarter_inputs,
-)
+from otop_sync.datasets.baseline import BASELINE
+from otop_sync.transforms.baseline import BaselineError, baseline_province, quarter_inputs
 from otop_sync.transforms.fiscal import Quarter
 from otop_sync.transforms.rows import RowIssue
 
@@ -20,7 +16,7 @@ def table(*rows):
 
 
 def test_rows_are_typed():
-    rows, issues = parse_baseline(
+    rows, issues = BASELINE.type_rows(
         table(["๒๕๖๗", "ไตรมาส 2", "จ.เชียงราย", "อ.พาน", "23,321,791.40", "๒๒"])
     )
     assert issues == []
@@ -36,7 +32,7 @@ def test_rows_are_typed():
 
 
 def test_bad_cells_become_issues_naming_line_and_column():
-    rows, issues = parse_baseline(
+    rows, issues = BASELINE.type_rows(
         table(
             ["2567", "2", "เชียงราย", "พาน", "1,000", "22"],
             ["2567", "5", "เชียงราย", "บางรัก", "-5", "x"],
@@ -57,13 +53,13 @@ def test_bad_cells_become_issues_naming_line_and_column():
 
 
 def test_district_of_an_unreadable_province_is_reported_once_per_cause():
-    _, issues = parse_baseline(table(["2567", "2", "แอตแลนติส", "พาน", "", "1"]))
+    _, issues = BASELINE.type_rows(table(["2567", "2", "แอตแลนติส", "พาน", "", "1"]))
     assert [i.column for i in issues] == ["จังหวัด", "อำเภอ"]
     assert issues[1].reason == "cannot read 'พาน' as a district: its province could not be read"
 
 
 def test_interest_may_be_on_any_quarter_and_base_sales_on_the_quarter():
-    rows, _ = parse_baseline(
+    rows, _ = BASELINE.type_rows(
         table(
             ["2567", "1", "เชียงราย", "พาน", "", "22"],
             ["2567", "2", "เชียงราย", "พาน", "100.00", ""],
@@ -77,7 +73,7 @@ def test_interest_may_be_on_any_quarter_and_base_sales_on_the_quarter():
 
 
 def test_conflicting_interest_counts_are_an_error():
-    rows, _ = parse_baseline(
+    rows, _ = BASELINE.type_rows(
         table(["2567", "1", "เชียงราย", "พาน", "", "22"], ["2567", "2", "เชียงราย", "พาน", "", "23"])
     )
     with pytest.raises(BaselineError, match=r"^district 5705 has conflicting Q1 interest: 22, 23$"):
@@ -85,7 +81,7 @@ def test_conflicting_interest_counts_are_an_error():
 
 
 def test_several_provinces_need_a_choice():
-    rows, _ = parse_baseline(
+    rows, _ = BASELINE.type_rows(
         table(["2567", "1", "เชียงราย", "พาน", "", "1"], ["2567", "1", "พะเยา", "เชียงคำ", "", "1"])
     )
     with pytest.raises(BaselineError) as caught:

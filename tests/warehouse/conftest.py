@@ -65,7 +65,7 @@ def chiang_rai_rows(tmp_path_factory) -> dict:
     """The mock's Chiang Rai datasets, extracted from export files and typed."""
     from otop_sync.connectors.inbox import extract_file
     from otop_sync.connectors.landing import RawLandingStore
-    from otop_sync.flows.steps import type_rows
+    from otop_sync.datasets import dataset_for_filename
     from otop_sync.mocks.data import MockSpec, generate
     from otop_sync.mocks.render import export_all
 
@@ -73,18 +73,22 @@ def chiang_rai_rows(tmp_path_factory) -> dict:
     landing = RawLandingStore(folder / "raw")
     rows = {}
     for path in export_all(generate(MockSpec()), folder / "exports"):
-        dataset = path.name.split("_")[0]
-        typed, issues = type_rows(extract_file(path, dataset, landing))
+        spec = dataset_for_filename(path.name)
+        extract = extract_file(path, spec, landing)
+        typed, issues = spec.type_rows(extract.table)
         assert issues == []
-        rows[dataset] = typed
+        rows[spec.name] = typed.assign(raw_sha256=extract.raws[0].sha256)
     return rows
 
 
 def load_all(engine: Engine, rows: dict, run_id: str) -> dict:
     """Load every dataset in one transaction, as a sync does; returns the merge counts."""
-    from otop_sync.flows.steps import load_rows
-    from otop_sync.warehouse.loaders import lock_for_load
+    from otop_sync.datasets import dataset
+    from otop_sync.warehouse.loaders import load_rows, lock_for_load
 
     with engine.begin() as connection:
         lock_for_load(connection)
-        return {name: load_rows(connection, name, frame, run_id) for name, frame in rows.items()}
+        return {
+            name: load_rows(connection, dataset(name), frame, run_id)
+            for name, frame in rows.items()
+        }

@@ -4,6 +4,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
 
+from otop_sync.datasets import loaded_datasets
 from otop_sync.warehouse.db import current_revision, head_revision, make_engine, upgrade
 from otop_sync.warehouse.models import Base
 
@@ -63,11 +64,24 @@ CONTRACT = {
 }
 
 
+def _migration_only_tables() -> set[str]:
+    """Dataset tables that only a migration declares (the loader reads them from the database)."""
+    return {
+        spec.target.table
+        for spec in loaded_datasets()
+        if spec.target.table not in Base.metadata.tables
+    }
+
+
 def test_migrations_equal_the_models(engine):
     with engine.connect() as connection:
         differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
-    assert differences == []
-    assert current_revision(engine) == head_revision() == "0001"
+    unmodelled = _migration_only_tables()
+    assert unmodelled == {"shop_report_response"}
+    assert [
+        d for d in differences if not (d[0] == "remove_table" and d[1].name in unmodelled)
+    ] == []
+    assert current_revision(engine) == head_revision()
 
 
 def test_contract_tables_and_columns(engine):

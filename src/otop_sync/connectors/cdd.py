@@ -1,12 +1,14 @@
-"""The CDD systems as sources: OTOP Big Data (products), the central data system (monthly sales
-and its summary report), Click ชุมชน (Shop registrations) and the province's baseline sheet.
+"""The CDD systems as sources: one source per dataset of the catalog that has an endpoint
+(OTOP Big Data's products, the central data system's sales and its summary report, Click
+ชุมชน's Shop registrations, the province's baseline sheet, the Shop ชุมชน report form).
 
-Paths default to the layout of the systems as otop-sync knows them (and as the mock serves
-them); base URLs, paths and the account come from settings.
+Paths default to what each dataset declares (the layout of the systems as otop-sync knows
+them, and as the mock serves them); base URLs, paths and the account come from settings.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 import pandas as pd
@@ -23,35 +25,8 @@ from otop_sync.connectors.http import (
     public_url,
 )
 from otop_sync.connectors.landing import RawFile, RawLandingStore
-from otop_sync.transforms.formats import DATASETS, to_canonical
-
-
-@dataclass(frozen=True)
-class Endpoint:
-    """Where one dataset lives on its system."""
-
-    dataset: str
-    system: str
-    export_path: str
-    login_path: str | None = None
-    listing_path: str | None = None
-    query: tuple[tuple[str, str], ...] = ()
-    """Fixed query parameters the system wants on every request of this dataset."""
-
-    def params(self, province: str | None, fiscal_year: int | None) -> dict[str, object]:
-        """The query of a request: the fixed parameters, the province and the fiscal year."""
-        return {**dict(self.query), "province": province, "year": fiscal_year}
-
-
-DEFAULT_ENDPOINTS: dict[str, Endpoint] = {
-    "products": Endpoint(
-        "products", "bigdata", "/bigdata/export/products.csv", "/bigdata/login", "/bigdata/products"
-    ),
-    "sales": Endpoint("sales", "otop", "/otop/export/sales.csv", "/otop/login", "/otop/sales"),
-    "shops": Endpoint("shops", "click", "/click/export/shops.csv", "/click/login", "/click/shops"),
-    "baseline": Endpoint("baseline", "sheets", "/sheets/baseline.csv"),
-}
-SUMMARY_REPORT_PATH = "/otop/cdd_report/otop_r04.php"
+from otop_sync.datasets import DatasetSpec, Endpoint
+from otop_sync.transforms.formats import to_canonical
 
 
 @dataclass(frozen=True)
@@ -67,6 +42,7 @@ class CddSource(HttpSource):
 
     def __init__(
         self,
+        spec: DatasetSpec,
         endpoint: Endpoint,
         config: HttpConfig,
         landing: RawLandingStore,
@@ -80,6 +56,7 @@ class CddSource(HttpSource):
             credentials=credentials,
             login_path=endpoint.login_path,
         )
+        self.spec = spec
         self.endpoint = endpoint
 
     def extract(
@@ -94,13 +71,13 @@ class CddSource(HttpSource):
         location = public_url(self.url(self.endpoint.export_path, params))
         reader = (lambda body: read_csv_stream(body, location)) if suffix == ".csv" else None
         landing, streamed = self.download(self.endpoint.export_path, params, suffix, reader)
-        dataset = self.endpoint.dataset
+        dataset = self.spec.name
         if landing.unchanged and not read_unchanged:
-            return Extract(dataset, self.name, (landing.raw,), True, empty_table(dataset))
+            return Extract(dataset, self.name, (landing.raw,), True, empty_table(self.spec))
         if streamed is None:
-            table, unknown = canonical_from_raw(landing.raw, dataset)
+            table, unknown = canonical_from_raw(landing.raw, self.spec)
         else:
-            mapped, unknown_list = to_canonical(streamed, DATASETS[dataset], location)
+            mapped, unknown_list = to_canonical(streamed, self.spec, location)
             table, unknown = mapped, tuple(unknown_list)
         return Extract(dataset, self.name, (landing.raw,), landing.unchanged, table, unknown)
 
@@ -109,7 +86,7 @@ class CddSource(HttpSource):
     ) -> Extract:
         """Read the paginated HTML listing instead of the export; every page is landed."""
         if self.endpoint.listing_path is None:
-            raise SourceError(f"{self.endpoint.dataset} has no listing on {self.name}")
+            raise SourceError(f"{self.spec.name} has no listing on {self.name}")
         params = self.endpoint.params(province, fiscal_year)
         pages, raws = [], []
         for number, (page, body) in enumerate(
@@ -126,26 +103,28 @@ class CddSource(HttpSource):
                     media_type="text/html",
                 )
             )
-        dataset = self.endpoint.dataset
-        table, unknown = to_canonical(listing_table(pages), DATASETS[dataset], self.name)
+        dataset = self.spec.name
+        table, unknown = to_canonical(listing_table(pages), self.spec, self.name)
         unchanged = all(landing.unchanged for landing in raws)
         return Extract(
             dataset, self.name, tuple(r.raw for r in raws), unchanged, table, tuple(unknown)
         )
 
 
-class SalesSource(CddSource):
-    """The central data system: monthly sales, plus the summary report used to reconcile."""
+class ReportSource(CddSource):
+    """A system's HTML report page (the central data system's sales summary, used to
+    reconcile the sales export)."""
 
     def summary_report(self, fiscal_year: int, province: str | None = None) -> SummaryReport:
-        """The sales summary by place and month (public page), landed and parsed."""
-        params = {"year": fiscal_year, "org_group": 0, "province": province}
-        text, body = self.get_text(SUMMARY_REPORT_PATH, params)
+        """The summary by place and month for a fiscal year (public page), landed and parsed."""
+        path = self.endpoint.export_path
+        params = self.endpoint.params(province, fiscal_year)
+        text, body = self.get_text(path, params)
         landing = self.landing.put_bytes(
             body,
             source=self.name,
-            location=self.url(SUMMARY_REPORT_PATH, params),
-            request_key=f"{self.name}:{SUMMARY_REPORT_PATH}:{params}",
+            location=self.url(path, params),
+            request_key=f"{self.name}:{path}:{params}",
             suffix=".html",
             media_type="text/html",
         )
@@ -157,17 +136,22 @@ class SalesSource(CddSource):
 
 
 def cdd_sources(
-    base_urls: dict[str, str],
+    base_urls: Mapping[DatasetSpec, str],
     landing: RawLandingStore,
     credentials: Credentials | None,
     http: HttpConfig,
-    endpoints: dict[str, Endpoint] | None = None,
+    endpoints: Mapping[str, Endpoint] | None = None,
 ) -> dict[str, CddSource]:
-    """One source per dataset in ``base_urls`` (dataset → base URL), each with its own session."""
+    """One source per dataset (spec → base URL), each with its own session; ``endpoints``
+    replaces the endpoints some datasets declare (dataset name → endpoint)."""
     sources: dict[str, CddSource] = {}
-    for dataset, base_url in base_urls.items():
-        endpoint = (endpoints or DEFAULT_ENDPOINTS)[dataset]
-        kind = SalesSource if dataset == "sales" else CddSource
+    for spec, base_url in base_urls.items():
+        endpoint = (endpoints or {}).get(spec.name, spec.endpoint)
+        if endpoint is None:
+            raise SourceError(f"{spec.name} has no endpoint: it arrives only as a file")
+        kind = ReportSource if endpoint.report else CddSource
         account = credentials if endpoint.login_path else None
-        sources[dataset] = kind(endpoint, replace(http, base_url=base_url), landing, account)
+        sources[spec.name] = kind(
+            spec, endpoint, replace(http, base_url=base_url), landing, account
+        )
     return sources

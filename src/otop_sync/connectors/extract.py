@@ -8,7 +8,7 @@ import pandas as pd
 
 from otop_sync.connectors.files import read_table_payload
 from otop_sync.connectors.landing import RawFile
-from otop_sync.transforms.formats import DATASETS, to_canonical
+from otop_sync.transforms.formats import ExportFormat, to_canonical
 
 
 @dataclass(frozen=True)
@@ -31,13 +31,13 @@ class Extract:
         return len(self.table)
 
 
-def canonical_from_raw(raw: RawFile, dataset: str) -> tuple[pd.DataFrame, tuple[str, ...]]:
-    """Read a landed payload and map its Thai headers to the dataset's canonical columns."""
+def canonical_from_raw(raw: RawFile, export: ExportFormat) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    """Read a landed payload and map its Thai headers to the format's canonical columns."""
     table = read_table_payload(raw.stored_path, raw.location)
-    canonical, unknown = to_canonical(table, DATASETS[dataset], raw.location)
+    canonical, unknown = to_canonical(table, export, raw.location)
     return canonical, tuple(unknown)
 
 
-def empty_table(dataset: str) -> pd.DataFrame:
+def empty_table(export: ExportFormat) -> pd.DataFrame:
     """A canonical table with no rows, for an unchanged source that was not read."""
-    return pd.DataFrame(columns=DATASETS[dataset].canonical_columns, dtype=str)
+    return pd.DataFrame(columns=export.canonical_columns, dtype=str)

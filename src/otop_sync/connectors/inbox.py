@@ -1,6 +1,7 @@
 """The file inbox: export files dropped in a folder, recognised by name, each read once.
 
-A file's dataset is the word in its name (``products``, ``sales``, ``shops``, ``baseline``).
+A file's dataset is the word in its name that the catalog declares (``products``, ``sales``,
+``shops``, ``baseline``, ``responses``).
 Files are landed in the raw store like downloads; a file whose content a load has already
 committed is passed over however often it is dropped again (under any name).
 """
@@ -13,7 +14,7 @@ from pathlib import Path
 
 from otop_sync.connectors.extract import Extract, canonical_from_raw
 from otop_sync.connectors.landing import Landing, RawLandingStore
-from otop_sync.transforms.formats import dataset_for_filename
+from otop_sync.datasets import CATALOG, DatasetSpec, dataset_for_filename
 
 SUFFIXES = frozenset({".csv", ".xlsx"})
 
@@ -44,27 +45,33 @@ def land_file(path: Path, dataset: str, landing: RawLandingStore, source: str = 
 
 
 def extract_file(
-    path: Path, dataset: str, landing: RawLandingStore, source: str = "file"
+    path: Path, spec: DatasetSpec, landing: RawLandingStore, source: str = "file"
 ) -> Extract:
     """Land one export file (such as the baseline sheet saved to disk) and read it."""
-    landed = land_file(path, dataset, landing, source)
-    table, unknown = canonical_from_raw(landed.raw, dataset)
-    return Extract(dataset, source, (landed.raw,), landed.unchanged, table, unknown)
+    landed = land_file(path, spec.name, landing, source)
+    table, unknown = canonical_from_raw(landed.raw, spec)
+    return Extract(spec.name, source, (landed.raw,), landed.unchanged, table, unknown)
 
 
 class FileInbox:
     """A folder of dropped export files (see module docstring)."""
 
-    def __init__(self, folder: Path, landing: RawLandingStore) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        landing: RawLandingStore,
+        catalog: tuple[DatasetSpec, ...] = CATALOG,
+    ) -> None:
         self.folder = folder
         self.landing = landing
+        self.catalog = catalog
 
     def scan(self) -> InboxScan:
         """Land and read every recognised file not loaded before, in name order."""
         consumed = self.landing.consumed()
         extracts, already, unrecognised = [], [], []
         for path in sorted(p for p in self.folder.iterdir() if p.is_file()):
-            dataset = dataset_for_filename(path.name)
+            dataset = dataset_for_filename(path.name, self.catalog)
             if dataset is None or path.suffix.lower() not in SUFFIXES:
                 unrecognised.append(path)
                 continue
@@ -72,7 +79,7 @@ class FileInbox:
             if landed.raw.sha256 in consumed:
                 already.append(path)
                 continue
-            table, unknown = canonical_from_raw(landed.raw, dataset.name)
+            table, unknown = canonical_from_raw(landed.raw, dataset)
             extracts.append(Extract(dataset.name, "inbox", (landed.raw,), False, table, unknown))
         return InboxScan(extracts, already, unrecognised)
 

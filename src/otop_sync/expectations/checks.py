@@ -1,5 +1,6 @@
-"""Validating each dataset: its row suite, then the dataset-level checks on derived tables
-(which district-months exist, how sales compare with the central system's summary)."""
+"""Validating one dataset: its row suite, then its dataset-level checks on derived tables
+(which districts and district-months exist, how amounts compare with the source system's
+summary report). Which checks run is what the dataset declares (:mod:`otop_sync.datasets`)."""
 
 from __future__ import annotations
 
@@ -7,29 +8,15 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from otop_sync.datasets import DatasetSpec
+from otop_sync.datasets.checks import EveryDistrict, EveryDueMonth, MatchesSummary
 from otop_sync.expectations.runner import DatasetValidation, Validator
-from otop_sync.expectations.suites import (
-    SuiteParameters,
-    baseline_coverage_suite,
-    baseline_suite,
-    products_suite,
-    sales_coverage_suite,
-    sales_reconciliation_suite,
-    sales_suite,
-    shops_suite,
-)
+from otop_sync.expectations.suites import SuiteParameters, derived_suite, row_suite
 from otop_sync.transforms.deltas import latest_sales
 from otop_sync.transforms.districts import districts_of
 from otop_sync.transforms.fiscal import months_due
 from otop_sync.transforms.reconcile import compare_with_summary
 from otop_sync.transforms.rows import RowIssue
-
-ROW_SUITES = {
-    "products": products_suite,
-    "sales": sales_suite,
-    "shops": shops_suite,
-    "baseline": baseline_suite,
-}
 
 
 def _keys(frame: pd.DataFrame, columns: Sequence[str]) -> set[str]:
@@ -50,29 +37,35 @@ def province_districts(params: SuiteParameters) -> list[str]:
 
 def validate_dataset(
     validator: Validator,
-    dataset: str,
+    spec: DatasetSpec,
     raw: pd.DataFrame,
     typed: pd.DataFrame,
     issues: list[RowIssue],
     params: SuiteParameters,
     summary: pd.DataFrame | None = None,
 ) -> DatasetValidation:
-    """Validate one dataset (see module docstring); ``summary`` is the central system's
-    report for sales (district_code, month, amount), when the source has one."""
-    validation = validator.validate_rows(dataset, raw, typed, issues, ROW_SUITES[dataset](params))
+    """Validate one dataset (see module docstring); ``summary`` is the source system's report
+    (district_code, month, amount), when the source has one."""
+    validation = validator.validate_rows(spec.name, raw, typed, issues, row_suite(spec, params))
     clean = validation.clean
-    if dataset == "baseline":
-        coverage = _coverage(province_districts(params), set(clean["district_code"]))
-        validation.outcomes += validator.check_dataset(dataset, coverage, baseline_coverage_suite())
-    if dataset == "sales":
-        months = months_due(params.sales_from, params.as_of)
-        expected = [
-            f"{code}:{month.isoformat()}" for code in province_districts(params) for month in months
-        ]
-        due = clean[clean["month"].isin(months)]
-        coverage = _coverage(expected, _keys(due, ["district_code", "month"]))
-        validation.outcomes += validator.check_dataset(dataset, coverage, sales_coverage_suite())
-        if summary is not None:
+    for check in spec.checks:
+        if isinstance(check, EveryDistrict):
+            suite = derived_suite(spec, check, params)
+            coverage = _coverage(province_districts(params), set(clean["district_code"]))
+            validation.outcomes += validator.check_dataset(spec.name, coverage, suite)
+        elif isinstance(check, EveryDueMonth):
+            suite = derived_suite(spec, check, params)
+            months = months_due(params.sales_from, params.as_of)
+            expected = [
+                f"{code}:{month.isoformat()}"
+                for code in province_districts(params)
+                for month in months
+            ]
+            due = clean[clean["month"].isin(months)]
+            coverage = _coverage(expected, _keys(due, ["district_code", "month"]))
+            validation.outcomes += validator.check_dataset(spec.name, coverage, suite)
+        elif isinstance(check, MatchesSummary) and summary is not None:
+            suite = derived_suite(spec, check, params)
             compared = compare_with_summary(latest_sales(clean), summary)
             differing = compared[compared["difference"] != 0]
             examples = tuple(
@@ -80,7 +73,5 @@ def validate_dataset(
                 f"report {r.theirs / 100:,.2f}"
                 for r in differing.itertuples()
             )
-            validation.outcomes += validator.check_dataset(
-                dataset, compared, sales_reconciliation_suite(), examples
-            )
+            validation.outcomes += validator.check_dataset(spec.name, compared, suite, examples)
     return validation

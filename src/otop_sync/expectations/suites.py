@@ -1,4 +1,5 @@
-"""One Great Expectations suite per dataset, built by factory functions from a run's parameters.
+"""One Great Expectations suite per dataset, built from the checks the dataset declares
+(:mod:`otop_sync.datasets`) and a run's parameters.
 
 The suites run on a validation copy of the typed rows (:func:`validation_frame`): dates as
 integers YYYYMMDD, baht as floats for range checks, codes as Arrow strings. GX compares those
@@ -15,31 +16,27 @@ as a whole. What a failure does (stop, quarantine, warn) is configuration: see
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 import great_expectations.expectations as gxe
 import numpy as np
 import pandas as pd
 
+from otop_sync.datasets import DatasetSpec
+from otop_sync.datasets.checks import (
+    EARLIEST_DATE,
+    Between,
+    Check,
+    DateInRange,
+    InProvince,
+    InSet,
+    MatchesSummary,
+    NotBefore,
+    RowsPresent,
+    Unique,
+)
 from otop_sync.expectations.context import gx
-from otop_sync.transforms.formats import PRODUCTS, SALES, SHOPS
-
-PRODUCT_CATEGORIES = [
-    "อาหาร",
-    "เครื่องดื่ม",
-    "ผ้า เครื่องแต่งกาย",
-    "ของใช้ ของตกแต่ง ของที่ระลึก",
-    "สมุนไพรที่ไม่ใช่อาหาร",
-]
-PRODUCER_TYPES = [
-    "กลุ่มผู้ผลิตชุมชน",
-    "ผู้ผลิตชุมชนที่เป็นเจ้าของรายเดียว",
-    "ผู้ผลิตที่เป็นวิสาหกิจขนาดกลางและขนาดย่อม",
-]
-SHOP_TYPES = ["ผู้ผลิต ผู้ประกอบการ OTOP", "ศูนย์จำหน่ายสินค้าชุมชน OTOP"]
-EARLIEST_DATE = date(2000, 1, 1)
-"""No OTOP registration or sale predates this (OTOP began in 2001)."""
 
 
 @dataclass(frozen=True)
@@ -64,7 +61,19 @@ def day_number(day: date) -> int:
     return day.year * 10000 + day.month * 100 + day.day
 
 
-DATE_COLUMNS = frozenset({"registered_on", "cancelled_on", "month", "recorded_on"})
+def _moment_number(moment: datetime) -> float:
+    """A timestamp as the number YYYYMMDDhhmmss (unique per second, ordered)."""
+    return (
+        day_number(moment) * 1_000_000.0
+        + moment.hour * 10_000
+        + moment.minute * 100
+        + moment.second
+    )
+
+
+def _first_value(values: pd.Series) -> object:
+    present = values.dropna()
+    return present.iat[0] if len(present) else None
 
 
 def suite_columns(suite: gx.ExpectationSuite) -> list[str]:
@@ -85,16 +94,19 @@ def validation_frame(typed: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     frame = {}
     for column in columns:
         values = typed[column]
-        if column in DATE_COLUMNS:
+        first = _first_value(values) if values.dtype == object else None
+        if isinstance(first, date):
             # Few distinct dates in millions of rows: convert each once.
+            number = _moment_number if isinstance(first, datetime) else day_number
             codes, uniques = pd.factorize(values.astype(object), use_na_sentinel=True)
             numbers = np.array(
-                [day_number(day) if isinstance(day, date) else np.nan for day in uniques]
-                + [np.nan],
+                [number(day) if isinstance(day, date) else np.nan for day in uniques] + [np.nan],
                 dtype="float64",
             )  # NaN where missing: GX compares numpy floats fast (not nullable Int64)
             frame[column] = numbers[codes]
-        elif column in {"amount", "base_sales"}:
+        elif isinstance(first, Decimal) or (
+            isinstance(values.dtype, pd.ArrowDtype) and "decimal" in str(values.dtype)
+        ):
             frame[column] = pd.to_numeric(values.astype(object), errors="coerce").astype("float64")
         elif values.dtype == object:
             frame[column] = values.astype("string[pyarrow]")
@@ -103,211 +115,97 @@ def validation_frame(typed: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame(frame).reset_index(drop=True)
 
 
-def _check(
+def _with_meta(
     expectation: gxe.Expectation, check_id: str, level: str, description: str
 ) -> gxe.Expectation:
     expectation.meta = {"id": check_id, "level": level, "description": description}
     return expectation
 
 
-def _row(expectation: gxe.Expectation, check_id: str, description: str) -> gxe.Expectation:
-    return _check(expectation, check_id, "row", description)
+def _expectation(check: Check, params: SuiteParameters) -> gxe.Expectation:
+    """The GX expectation of one declared row-level check (or the row count)."""
+    match check:
+        case RowsPresent():
+            return gxe.ExpectTableRowCountToBeBetween(min_value=1)
+        case Unique(columns=(column,)):
+            return gxe.ExpectColumnValuesToBeUnique(column=column)
+        case Unique(columns=columns):
+            return gxe.ExpectCompoundColumnsToBeUnique(column_list=list(columns))
+        case InProvince(column=column):
+            return gxe.ExpectColumnValuesToMatchRegex(column=column, regex=params.district_pattern)
+        case DateInRange(column=column):
+            return gxe.ExpectColumnValuesToBeBetween(
+                column=column,
+                min_value=day_number(EARLIEST_DATE),
+                max_value=day_number(params.as_of),
+            )
+        case NotBefore(column=column, other=other, skip_missing=skip):
+            return gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+                column_A=column,
+                column_B=other,
+                or_equal=True,
+                **({"ignore_row_if": "either_value_is_missing"} if skip else {}),
+            )
+        case InSet(column=column, values=values):
+            return gxe.ExpectColumnValuesToBeInSet(column=column, value_set=list(values))
+        case Between(column=column, minimum=minimum, maximum_setting=setting):
+            bounds: dict[str, object] = {}
+            if minimum is not None:
+                bounds["min_value"] = minimum
+            if setting is not None:
+                bounds["max_value"] = getattr(params, setting)
+            return gxe.ExpectColumnValuesToBeBetween(column=column, **bounds)
+    raise TypeError(f"no expectation for {type(check).__name__} checks")
 
 
-def _dataset(expectation: gxe.Expectation, check_id: str, description: str) -> gxe.Expectation:
-    return _check(expectation, check_id, "dataset", description)
+def check_values(spec: DatasetSpec, params: SuiteParameters) -> dict[str, str]:
+    """What a check's description template can name: headers and the run's values."""
+    return {
+        **spec.headers,
+        "provinces": ", ".join(params.province_codes),
+        "as_of": params.as_of.isoformat(),
+        "earliest": EARLIEST_DATE.isoformat(),
+        "amount_ceiling": f"{params.amount_ceiling:,.2f}",
+    }
 
 
-def _rows_present(dataset: str) -> gxe.Expectation:
-    return _dataset(
-        gxe.ExpectTableRowCountToBeBetween(min_value=1),
-        f"{dataset}.rows_present",
-        "the export has data rows",
-    )
-
-
-def _in_province(dataset: str, headers: dict[str, str], params: SuiteParameters) -> gxe.Expectation:
-    return _row(
-        gxe.ExpectColumnValuesToMatchRegex(column="district_code", regex=params.district_pattern),
-        f"{dataset}.district_in_province",
-        f"{headers['district']} is not a district of province {', '.join(params.province_codes)}",
-    )
-
-
-def _date_in_range(
-    dataset: str, column: str, header: str, params: SuiteParameters
-) -> gxe.Expectation:
-    return _row(
-        gxe.ExpectColumnValuesToBeBetween(
-            column=column, min_value=day_number(EARLIEST_DATE), max_value=day_number(params.as_of)
-        ),
-        f"{dataset}.{column}_in_range",
-        f"{header} is before {EARLIEST_DATE.isoformat()} or after {params.as_of.isoformat()}",
-    )
-
-
-def products_suite(params: SuiteParameters) -> gx.ExpectationSuite:
-    """Checks of the OTOP Big Data product register."""
-    h = PRODUCTS.headers
+def row_suite(spec: DatasetSpec, params: SuiteParameters) -> gx.ExpectationSuite:
+    """The suite of a dataset's row checks (and its row count), for one run."""
+    values = check_values(spec, params)
     return gx.ExpectationSuite(
-        name="products",
+        name=spec.name,
         expectations=[
-            _rows_present("products"),
-            _row(
-                gxe.ExpectColumnValuesToBeUnique(column="product_code"),
-                "products.product_code_unique",
-                f"{h['product_code']} appears more than once",
-            ),
-            _in_province("products", h, params),
-            _date_in_range("products", "registered_on", h["registered_on"], params),
-            _row(
-                gxe.ExpectColumnPairValuesAToBeGreaterThanB(
-                    column_A="cancelled_on",
-                    column_B="registered_on",
-                    or_equal=True,
-                    ignore_row_if="either_value_is_missing",
-                ),
-                "products.cancelled_after_registered",
-                f"{h['cancelled_on']} is before {h['registered_on']}",
-            ),
-            _row(
-                gxe.ExpectColumnValuesToBeInSet(
-                    column="product_category", value_set=PRODUCT_CATEGORIES
-                ),
-                "products.category_known",
-                f"{h['product_category']} is not one of the five OTOP categories",
-            ),
-            _row(
-                gxe.ExpectColumnValuesToBeInSet(column="producer_type", value_set=PRODUCER_TYPES),
-                "products.producer_type_known",
-                f"{h['producer_type']} is not a known producer type",
-            ),
+            _with_meta(
+                _expectation(check, params),
+                f"{spec.name}.{check.name}",
+                check.level,
+                check.describe(values),
+            )
+            for check in spec.checks
+            if check.level == "row" or isinstance(check, RowsPresent)
         ],
     )
 
 
-def sales_suite(params: SuiteParameters) -> gx.ExpectationSuite:
-    """Checks of monthly sales rows."""
-    h = SALES.headers
+def derived_suite(spec: DatasetSpec, check: Check, params: SuiteParameters) -> gx.ExpectationSuite:
+    """A dataset-level check on a derived table: a coverage table of every expected key marked
+    present (``present``), or a comparison with a summary (``difference`` in satang)."""
+    if isinstance(check, MatchesSummary):
+        expectation = gxe.ExpectColumnValuesToBeBetween(
+            column="difference", min_value=0, max_value=0
+        )
+        suite = f"{spec.name}_reconciliation"
+    else:
+        expectation = gxe.ExpectColumnValuesToBeInSet(column="present", value_set=[True])
+        suite = f"{spec.name}_coverage"
     return gx.ExpectationSuite(
-        name="sales",
+        name=suite,
         expectations=[
-            _rows_present("sales"),
-            _row(
-                gxe.ExpectCompoundColumnsToBeUnique(
-                    column_list=["district_code", "producer_code", "month", "recorded_on"]
-                ),
-                "sales.key_unique",
-                f"the same {h['producer_code']}, {h['month']} and {h['recorded_on']} "
-                "appear more than once in the district",
-            ),
-            _in_province("sales", h, params),
-            _date_in_range("sales", "month", h["month"], params),
-            _date_in_range("sales", "recorded_on", h["recorded_on"], params),
-            _row(
-                gxe.ExpectColumnPairValuesAToBeGreaterThanB(
-                    column_A="recorded_on", column_B="month", or_equal=True
-                ),
-                "sales.recorded_after_month_began",
-                f"{h['recorded_on']} is before the {h['month']} it reports",
-            ),
-            _row(
-                gxe.ExpectColumnValuesToBeBetween(column="amount", min_value=0),
-                "sales.amount_not_negative",
-                f"{h['amount']} is negative",
-            ),
-            _row(
-                gxe.ExpectColumnValuesToBeBetween(column="amount", max_value=params.amount_ceiling),
-                "sales.amount_below_ceiling",
-                f"{h['amount']} is above {params.amount_ceiling:,.2f} baht",
-            ),
-        ],
-    )
-
-
-def _coverage_suite(name: str, check_id: str, description: str) -> gx.ExpectationSuite:
-    """A dataset-level check on a table of every expected key, each marked present or not."""
-    return gx.ExpectationSuite(
-        name=name,
-        expectations=[
-            _dataset(
-                gxe.ExpectColumnValuesToBeInSet(column="present", value_set=[True]),
-                check_id,
-                description,
+            _with_meta(
+                expectation,
+                f"{spec.name}.{check.name}",
+                "dataset",
+                check.describe(check_values(spec, params)),
             )
         ],
-    )
-
-
-def sales_coverage_suite() -> gx.ExpectationSuite:
-    """Every district of the province has sales for every month already due (keys
-    ``district_code:month``)."""
-    return _coverage_suite(
-        "sales_coverage",
-        "sales.months_complete",
-        "every district has sales for every month already due (by the 18th)",
-    )
-
-
-def sales_reconciliation_suite() -> gx.ExpectationSuite:
-    """Our sales per district and month equal the central system's summary report, to the
-    satang (on the table comparing the two)."""
-    return gx.ExpectationSuite(
-        name="sales_reconciliation",
-        expectations=[
-            _dataset(
-                gxe.ExpectColumnValuesToBeBetween(column="difference", min_value=0, max_value=0),
-                "sales.reconciles_with_summary",
-                "sales per district and month equal the central system's summary report",
-            )
-        ],
-    )
-
-
-def shops_suite(params: SuiteParameters) -> gx.ExpectationSuite:
-    """Checks of Shop ชุมชน registrations."""
-    h = SHOPS.headers
-    return gx.ExpectationSuite(
-        name="shops",
-        expectations=[
-            _rows_present("shops"),
-            _row(
-                gxe.ExpectColumnValuesToBeUnique(column="shop_code"),
-                "shops.shop_code_unique",
-                f"{h['shop_code']} appears more than once",
-            ),
-            _in_province("shops", h, params),
-            _date_in_range("shops", "registered_on", h["registered_on"], params),
-            _row(
-                gxe.ExpectColumnValuesToBeInSet(column="shop_type", value_set=SHOP_TYPES),
-                "shops.shop_type_known",
-                f"{h['shop_type']} is neither a producer nor an OTOP sales centre",
-            ),
-        ],
-    )
-
-
-def baseline_suite(params: SuiteParameters) -> gx.ExpectationSuite:
-    """Checks of the province's baseline sheet rows."""
-    return gx.ExpectationSuite(
-        name="baseline",
-        expectations=[
-            _rows_present("baseline"),
-            _row(
-                gxe.ExpectColumnValuesToMatchRegex(
-                    column="district_code", regex=params.district_pattern
-                ),
-                "baseline.district_in_province",
-                f"อำเภอ is not a district of province {', '.join(params.province_codes)}",
-            ),
-        ],
-    )
-
-
-def baseline_coverage_suite() -> gx.ExpectationSuite:
-    """The baseline lists every district of the province (keys: district codes)."""
-    return _coverage_suite(
-        "baseline_coverage",
-        "baseline.covers_every_district",
-        "the baseline lists every district of the province",
     )

@@ -23,6 +23,9 @@ from otop_sync.connectors.extract import Extract
 from otop_sync.connectors.html import PageFormatError
 from otop_sync.connectors.inbox import FileInbox, extract_file
 from otop_sync.connectors.landing import RawLandingStore
+from otop_sync.datasets import dataset, loaded_datasets
+from otop_sync.datasets.baseline import BASELINE
+from otop_sync.datasets.summary import SUMMARY
 from otop_sync.expectations.checks import validate_dataset
 from otop_sync.expectations.context import gx_context
 from otop_sync.expectations.runner import DatasetValidation, Validator, raise_if_critical
@@ -35,12 +38,9 @@ from otop_sync.transforms.deadlines import last_due_month, late_districts
 from otop_sync.transforms.districts import districts_of
 from otop_sync.transforms.districts import province_codes as province_codes_all
 from otop_sync.transforms.fiscal import Quarter, quarter_range, sales_due_date
-from otop_sync.transforms.reconcile import parse_summary
 from otop_sync.transforms.rules import RuleBook
 from otop_sync.warehouse import loaders, queries
 from otop_sync.warehouse.db import make_engine, upgrade
-
-DATASETS = ("baseline", "products", "shops", "sales")
 
 
 @dataclass
@@ -113,13 +113,18 @@ def extract_sources(
         return scan.extracts, notes
     sources = http_sources(settings, landing, mock_url)
     extracts = [
-        sources[d].extract(province=scope)
+        sources[spec.name].extract(province=scope)
         for scope in _province_scopes(province_codes)
-        for d in DATASETS
-        if d in sources
+        for spec in loaded_datasets()
+        if spec.name in sources
     ]
     if "baseline" not in sources and settings.baseline_file is not None:
-        extracts.insert(0, extract_file(settings.baseline_file, "baseline", landing))
+        extracts.insert(0, extract_file(settings.baseline_file, BASELINE, landing))
+    notes += [
+        f"{spec.name}: not configured (OTOP_{spec.endpoint.url_setting.upper()}), not read"
+        for spec in loaded_datasets()
+        if spec.endpoint is not None and spec.name not in sources and spec is not BASELINE
+    ]
     return extracts, notes
 
 
@@ -131,11 +136,11 @@ def fetch_summaries(
     mock_url: str | None = None,
 ) -> pd.DataFrame:
     """The summary report's sales per district and month for these fiscal years."""
-    sales = http_sources(settings, landing, mock_url)["sales"]
+    summary = http_sources(settings, landing, mock_url)["summary"]
     frames = []
     for year, code in ((y, c) for y in fiscal_years for c in province_codes):
-        report = sales.summary_report(year, code)  # type: ignore[attr-defined]
-        rows, issues = parse_summary(report.table)
+        report = summary.summary_report(year, code)  # type: ignore[attr-defined]
+        rows, issues = SUMMARY.type_rows(report.table)
         if issues:
             raise PageFormatError(f"{report.raw.location}: {issues[0]}")
         frames.append(rows)
@@ -262,16 +267,17 @@ def _sync(
     )
     typed_rows = []
     for extract in outcome.read_extracts():
+        spec = dataset(extract.dataset)
         with outcome.timed("type"):
             typed, issues = type_rows(extract)
         summary = None
-        if extract.dataset == "sales" and settings.source != SourceKind.files:
+        if spec.reconciles_with_summary and settings.source != SourceKind.files:
             years = sorted({Quarter.of(m).fiscal_year for m in typed["month"].dropna().unique()})
             with outcome.timed("extract"), extract_guard():
                 summary = fetch_summaries(settings, landing, codes, years, mock_url)
         with outcome.timed(f"validate {extract.dataset}"):
             validation = validate_dataset(
-                validator, extract.dataset, extract.table, typed, issues, params, summary
+                validator, spec, extract.table, typed, issues, params, summary
             )
         outcome.validations.append(validation)
         typed_rows.append((extract.dataset, validation.clean))
@@ -281,8 +287,8 @@ def _sync(
     with engine.begin() as connection:
         loaders.lock_for_load(connection)
         with outcome.timed("load"):
-            for dataset, rows in typed_rows:
-                load_rows(connection, dataset, rows, outcome.run_id)
+            for name, rows in typed_rows:
+                load_rows(connection, name, rows, outcome.run_id)
             _record_checks(connection, outcome)
         outcome.quarters = quarters_to_grade(rulebook, outcome.as_of)
         with outcome.timed("grade"):

@@ -45,6 +45,11 @@ class Settings(BaseSettings):
     """Base URL of the published baseline sheet (a CSV export URL's host)."""
     baseline_file: Path | None = None
     """The baseline sheet as a file, instead of a URL."""
+    form_responses_url: str = ""
+    """Where the Shop ชุมชน report form's responses sheet is exported as CSV (optional)."""
+    form_headers: dict[str, str] = {}
+    """The report form's question titles, over the built-in ones, as JSON: canonical column →
+    header, e.g. ``{"month": "รายงานประจำเดือน"}``."""
     cdd_username: str = ""
     cdd_password: SecretStr = SecretStr("")
     """The CDD account's password; never logged, raised or stored."""

@@ -1,16 +1,19 @@
-"""Building the sources a sync reads from, out of the settings."""
+"""Building the sources a sync reads from, out of the settings and the dataset catalog."""
 
 from __future__ import annotations
 
-from dataclasses import fields, replace
+from dataclasses import replace
 
-from otop_sync.connectors.cdd import DEFAULT_ENDPOINTS, CddSource, Endpoint, cdd_sources
+from otop_sync.connectors.cdd import CddSource, cdd_sources
 from otop_sync.connectors.errors import SourceError
 from otop_sync.connectors.http import Credentials, HttpConfig
 from otop_sync.connectors.landing import RawLandingStore
+from otop_sync.datasets import CATALOG, DatasetSpec, Endpoint, UnknownDatasetError, dataset
 from otop_sync.flows.settings import Settings
 
 MOCK_ACCOUNT = Credentials("otop-officer", "mock-password")
+OVERRIDABLE = ("export_path", "listing_path", "login_path", "system")
+"""The endpoint fields ``OTOP_ENDPOINTS`` may set."""
 
 
 class SourceSettingsError(SourceError):
@@ -29,20 +32,23 @@ def http_config(settings: Settings) -> HttpConfig:
     )
 
 
-def endpoints(settings: Settings) -> dict[str, Endpoint]:
-    """The built-in endpoints with the paths the settings override."""
-    known = {f.name for f in fields(Endpoint)} - {"dataset", "query"}
-    merged = dict(DEFAULT_ENDPOINTS)
-    for dataset, overrides in settings.endpoints.items():
-        if dataset not in merged:
-            raise SourceSettingsError(f"OTOP_ENDPOINTS: no dataset {dataset!r}")
-        unknown = set(overrides) - known
-        if unknown:
+def endpoints(
+    settings: Settings, catalog: tuple[DatasetSpec, ...] = CATALOG
+) -> dict[str, Endpoint]:
+    """Each dataset's declared endpoint with the paths ``OTOP_ENDPOINTS`` overrides."""
+    merged = {spec.name: spec.endpoint for spec in catalog if spec.endpoint is not None}
+    for name, overrides in settings.endpoints.items():
+        try:
+            dataset(name, catalog)
+        except UnknownDatasetError:
+            raise SourceSettingsError(f"OTOP_ENDPOINTS: no dataset {name!r}") from None
+        unknown = set(overrides) - set(OVERRIDABLE)
+        if name not in merged or unknown:
             raise SourceSettingsError(
-                f"OTOP_ENDPOINTS.{dataset}: unknown field(s) {', '.join(sorted(unknown))}; "
-                f"use {', '.join(sorted(known))}"
+                f"OTOP_ENDPOINTS.{name}: unknown field(s) {', '.join(sorted(unknown))}; "
+                f"use {', '.join(OVERRIDABLE)}"
             )
-        merged[dataset] = replace(merged[dataset], **overrides)
+        merged[name] = replace(merged[name], **overrides)
     return merged
 
 
@@ -56,30 +62,39 @@ def cdd_password(settings: Settings) -> str:
 
 
 def http_sources(
-    settings: Settings, landing: RawLandingStore, mock_url: str | None = None
+    settings: Settings,
+    landing: RawLandingStore,
+    mock_url: str | None = None,
+    catalog: tuple[DatasetSpec, ...] = CATALOG,
 ) -> dict[str, CddSource]:
-    """The CDD sources: at the mock's URL, or at the configured real hosts.
+    """The sources of every dataset with an endpoint: at the mock's URL, or at the configured
+    real hosts (each dataset's endpoint names the setting holding its system's URL).
 
-    With ``OTOP_BASELINE_FILE`` set, the baseline comes from that file instead of a URL.
+    With ``OTOP_BASELINE_FILE`` set, the baseline comes from that file instead of a URL; a
+    dataset whose endpoint is not required is left out while its URL is unset.
     """
+    reachable = [spec for spec in catalog if spec.endpoint is not None]
+    paths = endpoints(settings, catalog)
     if mock_url is not None:
-        urls = dict.fromkeys(("products", "sales", "shops", "baseline"), mock_url)
-        return cdd_sources(urls, landing, MOCK_ACCOUNT, http_config(settings), endpoints(settings))
-    urls = {
-        "products": settings.products_url,
-        "sales": settings.sales_url,
-        "shops": settings.shops_url,
-        "baseline": settings.baseline_url,
-    }
-    if settings.baseline_file is not None:
-        del urls["baseline"]
-    unset = [f"OTOP_{name.upper()}_URL" for name, url in urls.items() if not url]
+        urls = dict.fromkeys(reachable, mock_url)
+        return cdd_sources(urls, landing, MOCK_ACCOUNT, http_config(settings), paths)
+    urls = {}
+    unset = []
+    for spec in reachable:
+        endpoint = paths[spec.name]
+        url = getattr(settings, endpoint.url_setting)
+        if spec.name == "baseline" and settings.baseline_file is not None:
+            continue
+        if url:
+            urls[spec] = url
+        elif endpoint.required:
+            unset.append(f"OTOP_{endpoint.url_setting.upper()}")
     if unset:
-        raise SourceSettingsError(f"source http needs {', '.join(unset)}")
+        raise SourceSettingsError(f"source http needs {', '.join(dict.fromkeys(unset))}")
     password = cdd_password(settings)
     if not settings.cdd_username or not password:
         raise SourceSettingsError(
             "source http needs OTOP_CDD_USERNAME and OTOP_CDD_PASSWORD (or OTOP_CDD_PASSWORD_BLOCK)"
         )
     account = Credentials(settings.cdd_username, password)
-    return cdd_sources(urls, landing, account, http_config(settings), endpoints(settings))
+    return cdd_sources(urls, landing, account, http_config(settings), paths)

@@ -10,38 +10,26 @@ import pandas as pd
 from sqlalchemy import Connection
 
 from otop_sync.connectors.extract import Extract
-from otop_sync.transforms.baseline import parse_baseline
+from otop_sync.datasets import CATALOG, DatasetSpec, dataset
 from otop_sync.transforms.fiscal import Quarter
 from otop_sync.transforms.kpi import QuarterResult, compute_quarter
 from otop_sync.transforms.rows import RowIssue
 from otop_sync.transforms.rules import RuleBook
-from otop_sync.transforms.sources import parse_products, parse_sales, parse_shops
 from otop_sync.warehouse import loaders, queries
 from otop_sync.warehouse.loaders import MergeCounts
 
-PARSERS = {
-    "products": parse_products,
-    "sales": parse_sales,
-    "shops": parse_shops,
-    "baseline": parse_baseline,
-}
-LOADERS = {
-    "products": loaders.load_products,
-    "sales": loaders.load_sales,
-    "shops": loaders.load_shops,
-    "baseline": loaders.load_baseline,
-}
 
-
-def type_rows(extract: Extract) -> tuple[pd.DataFrame, list[RowIssue]]:
+def type_rows(
+    extract: Extract, catalog: tuple[DatasetSpec, ...] = CATALOG
+) -> tuple[pd.DataFrame, list[RowIssue]]:
     """Type an extract's canonical table; unreadable rows come back as issues."""
-    rows, issues = PARSERS[extract.dataset](extract.table)
+    rows, issues = dataset(extract.dataset, catalog).type_rows(extract.table)
     return rows.assign(raw_sha256=extract.raws[0].sha256), issues
 
 
-def load_rows(connection: Connection, dataset: str, rows: pd.DataFrame, run_id: str) -> MergeCounts:
+def load_rows(connection: Connection, name: str, rows: pd.DataFrame, run_id: str) -> MergeCounts:
     """Upsert typed rows of a dataset into its warehouse table."""
-    return LOADERS[dataset](connection, rows, run_id)
+    return loaders.load_rows(connection, dataset(name), rows, run_id)
 
 
 def _by_province(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:

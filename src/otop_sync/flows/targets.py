@@ -7,9 +7,10 @@ from pathlib import Path
 import pandas as pd
 
 from otop_sync.connectors.files import read_table_file
-from otop_sync.transforms.baseline import baseline_province, parse_baseline, quarter_inputs
+from otop_sync.datasets.baseline import BASELINE
+from otop_sync.transforms.baseline import baseline_province, quarter_inputs
 from otop_sync.transforms.fiscal import Quarter
-from otop_sync.transforms.formats import BASELINE, to_canonical
+from otop_sync.transforms.formats import to_canonical
 from otop_sync.transforms.rows import SourceRowsError
 from otop_sync.transforms.rules import RuleBook
 from otop_sync.transforms.targets import district_targets, province_total
@@ -24,7 +25,7 @@ def targets_from_baseline_file(
     """
     raw = read_table_file(path)
     table, _unknown_columns = to_canonical(raw, BASELINE, str(path))
-    rows, issues = parse_baseline(table)
+    rows, issues = BASELINE.type_rows(table)
     if issues:
         raise SourceRowsError(str(path), issues)
     province_code = province_code or baseline_province(rows)

@@ -85,6 +85,8 @@ class MockData:
     shops: pd.DataFrame
     baseline: pd.DataFrame
     corrections: pd.DataFrame = field(default_factory=lambda: _empty_sales())
+    form_responses: pd.DataFrame = field(default_factory=pd.DataFrame)
+    """The Shop ชุมชน report form's responses: district, month, when submitted, units."""
 
     def province_rows(self, table: pd.DataFrame, province_code: str | None) -> pd.DataFrame:
         """A table's rows for one province (all rows for None)."""
@@ -359,6 +361,7 @@ def generate(spec: MockSpec) -> MockData:
     if chiangrai.PROVINCE_CODE in spec.province_codes:
         _shape_chiang_rai(data)
     data.baseline = _baseline(data, interest)
+    data.form_responses = _form_responses(data)
     if spec.today is not None:
         _cut_at(data, day_offset(spec.today))
     return data
@@ -475,6 +478,43 @@ def _baseline(data: MockData, interest: list[tuple[int, int, int]]) -> pd.DataFr
     )
 
 
+def _form_responses(data: MockData) -> pd.DataFrame:
+    """One response per district and month from the programme's start, submitted between the
+    6th and the 20th of the next month (after the 15th is late; a few months are never
+    reported), with the producers and centres registered in Shop ชุมชน by the month's end."""
+    rng = np.random.default_rng([data.spec.seed, 15])
+    shops = data.shops
+    months = [
+        date(year, month, 1)
+        for year in range(SHOPS_FROM.year, DATA_UNTIL.year + 1)
+        for month in range(1, 13)
+        if SHOPS_FROM.replace(day=1) <= date(year, month, 1) <= DATA_UNTIL
+    ]
+    rows = []
+    for district_idx in range(len(data.districts)):
+        in_district = shops[shops["district_idx"].to_numpy() == district_idx]
+        for first in months:
+            if rng.random() < 0.05:
+                continue
+            end = day_offset(_next_month(first)) - 1
+            registered = in_district[in_district["registered"].to_numpy() <= end]
+            producers = registered.loc[registered["producer_idx"] >= 0, "producer_idx"].nunique()
+            rows.append(
+                (
+                    district_idx,
+                    day_offset(first),
+                    end + int(rng.integers(6, 21)),
+                    int(rng.integers(8 * 3600, 18 * 3600)),
+                    int(producers),
+                    int((registered["producer_idx"] < 0).sum()),
+                )
+            )
+    return pd.DataFrame(
+        rows,
+        columns=["district_idx", "month", "submitted", "second", "producers", "centres"],
+    )
+
+
 def _cut_at(data: MockData, today: int) -> None:
     """Leave out what had not happened by ``today``."""
     products = data.products[data.products["registered"] <= today].copy()
@@ -482,3 +522,5 @@ def _cut_at(data: MockData, today: int) -> None:
     data.products = products.reset_index(drop=True)
     data.sales = data.sales[data.sales["recorded"] <= today].reset_index(drop=True)
     data.shops = data.shops[data.shops["registered"] <= today].reset_index(drop=True)
+    responses = data.form_responses
+    data.form_responses = responses[responses["submitted"] <= today].reset_index(drop=True)

@@ -58,6 +58,14 @@ HEADERS: dict[str, list[str]] = {
         "ฐานเดิมปีฐาน (บาท)",
         "จำนวนผู้สนใจ Digital Wallet ไตรมาส 1",
     ],
+    "form_responses": [
+        "ประทับเวลา",
+        "จังหวัด",
+        "อำเภอ",
+        "เดือนที่รายงาน",
+        "จำนวนผู้ผลิต ผู้ประกอบการ OTOP ที่ลงทะเบียน Shop ชุมชน",
+        "จำนวนศูนย์จำหน่ายที่ลงทะเบียน Shop ชุมชน",
+    ],
 }
 DATASETS: tuple[str, ...] = tuple(HEADERS)
 THAI_MONTHS = [
@@ -275,6 +283,25 @@ class Renderer:
                 "d": district,
                 "e": [baht_text(v) for v in rows["base_sales"].to_numpy()],
                 "f": np.where(interest >= 0, interest.astype(str), ""),
+            }
+        )
+
+    def _form_responses(self, rows: pd.DataFrame) -> pd.DataFrame:
+        province, district = self._places(rows)
+        seconds = rows["second"].to_numpy()
+        stamps = [
+            f"{_DATE_TEXT[day]} {s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}"
+            for day, s in zip(rows["submitted"].to_numpy(), seconds, strict=True)
+        ]
+        months = [_month_texts(EPOCH + timedelta(days=int(m)))[0] for m in rows["month"]]
+        return pd.DataFrame(
+            {
+                "a": stamps,
+                "b": province,
+                "c": district,
+                "d": months,
+                "e": rows["producers"].astype(str).to_numpy(),
+                "f": rows["centres"].astype(str).to_numpy(),
             }
         )
 

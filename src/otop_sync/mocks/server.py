@@ -9,6 +9,7 @@ Click ชุมชน; a published Google Sheet holds the province's baseline):
 - ``/otop/cdd_report/otop_r04.php?year=2567&org_group=0[&province=57]``: the public sales
   summary by place and month.
 - ``/sheets/baseline.csv|.xlsx``: the baseline sheet, public.
+- ``/forms/shop-report.csv|.xlsx``: the Shop ชุมชน report form's responses sheet, public.
 - ``/_mock/health``, ``/_mock/faults`` (GET, PUT a spec, DELETE) and ``/_mock/reset``.
 
 Query parameters of listings and exports: ``province`` (code), ``year`` (BE fiscal year, sales
@@ -66,7 +67,11 @@ from otop_sync.mocks.render import (
 )
 
 SYSTEMS: dict[str, str] = {"bigdata": "products", "otop": "sales", "click": "shops"}
-PUBLIC_DATASETS: dict[str, str] = {"sheets": "baseline"}
+PUBLIC_DATASETS: dict[str, tuple[str, str]] = {
+    "sheets": ("baseline", "baseline"),
+    "forms": ("shop-report", "form_responses"),
+}
+"""Public systems: file stem and dataset served."""
 ENCODINGS = ("utf-8", "utf-8-sig", "cp874")
 CHARSET_NAMES = {"utf-8": "utf-8", "utf-8-sig": "utf-8", "cp874": "TIS-620"}
 CSV_TYPE = "text/csv"
@@ -332,6 +337,10 @@ def create_app(config: MockConfig, state: MockState | None = None) -> FastAPI:
     def sheet(request: Request, filename: str) -> Response:
         return _export(request, "sheets", filename, protected=False)
 
+    @app.get("/forms/{filename}")
+    def form_responses(request: Request, filename: str) -> Response:
+        return _export(request, "forms", filename, protected=False)
+
     @app.get("/{system}/{dataset}")
     def listing(
         request: Request,
@@ -366,8 +375,10 @@ def create_app(config: MockConfig, state: MockState | None = None) -> FastAPI:
 
     def _export(request: Request, system: str, filename: str, protected: bool) -> Response:
         stem, _, file_format = filename.rpartition(".")
-        dataset = PUBLIC_DATASETS.get(system) if not protected else SYSTEMS.get(system)
-        if dataset is None or stem != dataset or file_format not in {"csv", "xlsx"}:
+        expected, dataset = (
+            PUBLIC_DATASETS.get(system, ("", "")) if not protected else (SYSTEMS.get(system),) * 2
+        )
+        if not dataset or stem != expected or file_format not in {"csv", "xlsx"}:
             return PlainTextResponse("not found", status_code=404)
         targets = _targets(system, dataset)
         blocked = transport_faults(request, targets)

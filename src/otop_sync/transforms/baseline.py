@@ -1,47 +1,18 @@
-"""The province's baseline sheet: per district, the Q1 Digital Wallet interest count (which holds
-for the whole fiscal year) and, optionally, the published base-year sales of a quarter."""
+"""Reading a quarter's inputs from the province's typed baseline rows (the dataset itself is
+declared in :mod:`otop_sync.datasets.baseline`)."""
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 import pandas as pd
 
 from otop_sync.errors import OtopSyncError
-from otop_sync.transforms import cells
 from otop_sync.transforms.fiscal import Quarter
-from otop_sync.transforms.formats import BASELINE
-from otop_sync.transforms.rows import RowIssue, parse_rows
-from otop_sync.transforms.thai import ThaiParseError
 
 
 class BaselineError(OtopSyncError, ValueError):
     """A baseline that cannot give a quarter's inputs (conflicts, or several provinces)."""
-
-
-def _base_sales(value: str, row: cells.Row) -> Decimal:
-    base = cells.amount(value, row)
-    if base < 0:
-        raise ThaiParseError(value, "base-year sales", "negative")
-    return base
-
-
-def parse_baseline(table: pd.DataFrame) -> tuple[pd.DataFrame, list[RowIssue]]:
-    """Type a canonical baseline table: codes for places, ints for years, Decimal for baht."""
-    parsers = {
-        "fiscal_year": cells.fiscal_year,
-        "quarter": cells.quarter,
-        "province": cells.province,
-        "district": cells.district,
-        "base_sales": _base_sales,
-        "interested_q1": cells.count,
-    }
-    rows, issues = parse_rows(
-        table, parsers, BASELINE.headers, optional=frozenset({"base_sales", "interested_q1"})
-    )
-    rows = rows.rename(columns={"province": "province_code", "district": "district_code"})
-    return rows, issues
 
 
 def baseline_province(rows: pd.DataFrame) -> str:

@@ -15,7 +15,8 @@ import pandas as pd
 
 from otop_sync.transforms.fiscal import Quarter
 
-SALES_KEY = ["district_code", "producer_code", "month"]
+SALES_KEY = ("district_code", "producer_code", "month")
+"""One sales figure per district, producer (blank for a district entry) and month."""
 
 
 def _per_district(values: pd.Series, districts: Iterable[str], fill: object) -> pd.Series:
@@ -43,7 +44,7 @@ def latest_sales(sales: pd.DataFrame) -> pd.DataFrame:
     """One row per (district, producer, month): the latest recorded wins (a correction);
     among rows recorded the same day, the one later in the source."""
     ordered = sales.sort_values("recorded_on", kind="stable")
-    return ordered.drop_duplicates(SALES_KEY, keep="last").sort_index()
+    return ordered.drop_duplicates(list(SALES_KEY), keep="last").sort_index()
 
 
 def quarter_sales(sales: pd.DataFrame, quarter: Quarter, districts: Iterable[str]) -> pd.Series:

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from otop_sync.transforms.thai import BE_OFFSET, ThaiParseError, to_arabic_digits
+from otop_sync.transforms.thai import BE_OFFSET, MIN_BE_YEAR, ThaiParseError, to_arabic_digits
 
 SALES_DUE_DAY = 18
 """Monthly OTOP sales are recorded in the central data system by the 18th of the next month."""
@@ -47,7 +47,7 @@ class Quarter:
         if match is None:
             raise ThaiParseError(text, expected)
         year = int(match.group(1))
-        if year < 2400:
+        if year < MIN_BE_YEAR:
             raise ThaiParseError(text, expected, f"year {year} is not a Buddhist Era year")
         return cls(year, int(match.group(2)))
 

@@ -1,94 +1,105 @@
-"""The CDD export formats: each dataset's Thai headers and the canonical names used inside.
+"""Export formats in general: columns with their Thai headers and cell types, header matching,
+and typing a table of text into clean rows and row issues.
 
-Headers are matched after trimming spaces and a BOM and folding inner white space, in any
-order. A missing required column is an error naming the source and the column; extra columns
-stay in the raw copy and are reported, not loaded.
+Which datasets exist, and each one's columns, is declared in :mod:`otop_sync.datasets`; this
+module knows no dataset. Headers are matched after trimming spaces and a BOM and folding inner
+white space, in any order. A missing required column is an error naming the source and the
+column; extra columns stay in the raw copy and are reported, not loaded.
 """
 
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 import pandas as pd
 
 from otop_sync.errors import OtopSyncError
+from otop_sync.transforms.cells import CellType
+from otop_sync.transforms.rows import RowIssue, parse_rows
 
 
 @dataclass(frozen=True)
-class Dataset:
-    """One export format: its name, the word its files contain, and its columns."""
+class Column:
+    """One column of an export: its header, the name used inside, and how it is typed."""
+
+    header: str
+    """The Thai header as the export writes it."""
+    name: str
+    """Canonical name of the raw text column (and of the typed one unless ``typed_name``)."""
+    cell: CellType
+    may_be_absent: bool = False
+    """A source may leave the whole column out (it is then read as blank)."""
+    may_be_blank: bool = False
+    """A blank cell is allowed: it types to ``blank_value``."""
+    blank_value: Any = None
+    typed_name: str | None = None
+    """Name of the typed column when it differs (``district`` text → ``district_code``)."""
+
+    @property
+    def typed(self) -> str:
+        """The typed column's name."""
+        return self.typed_name or self.name
+
+
+@dataclass(frozen=True)
+class ExportFormat:
+    """One export's columns, in the export's usual order, and the words its files contain."""
 
     name: str
-    columns: dict[str, str]
-    """Thai header → canonical column name, in the export's usual order."""
-    optional: frozenset[str] = field(default_factory=frozenset)
-    """Canonical names of columns a source may leave out."""
+    columns: tuple[Column, ...]
+    file_words: tuple[str, ...] = field(default=())
+    """A file whose name contains one of these (and no other format's) is of this format."""
 
     @property
     def canonical_columns(self) -> list[str]:
         """Canonical column names in the export's usual order."""
-        return list(self.columns.values())
+        return [c.name for c in self.columns]
 
     @property
     def headers(self) -> dict[str, str]:
         """Canonical column name → Thai header, for messages that name a column."""
-        return {canonical: thai for thai, canonical in self.columns.items()}
+        return {c.name: c.header for c in self.columns}
+
+    @property
+    def optional(self) -> frozenset[str]:
+        """Canonical names of columns a source may leave out."""
+        return frozenset(c.name for c in self.columns if c.may_be_absent)
+
+    def with_headers(self, headers: Mapping[str, str]) -> ExportFormat:
+        """The same format with some headers replaced (canonical name → header), for exports
+        whose headers are configuration (a Google Form's question titles)."""
+        unknown = sorted(set(headers) - {c.name for c in self.columns})
+        if unknown:
+            raise FormatConfigError(
+                f"{self.name}: no column(s) {', '.join(unknown)}; "
+                f"use {', '.join(self.canonical_columns)}"
+            )
+        columns = tuple(
+            replace(c, header=headers[c.name]) if c.name in headers else c for c in self.columns
+        )
+        return replace(self, columns=columns)
+
+    def type_rows(self, table: pd.DataFrame) -> tuple[pd.DataFrame, list[RowIssue]]:
+        """Type a canonical table of text: clean rows (with their source ``line``) and the
+        issues of the rows left out."""
+        rows, issues = parse_rows(
+            table,
+            {c.name: c.cell for c in self.columns},
+            self.headers,
+            optional=frozenset(c.name for c in self.columns if c.may_be_blank),
+        )
+        for column in self.columns:
+            if column.may_be_blank and column.blank_value is not None:
+                rows[column.name] = rows[column.name].fillna(column.blank_value)
+        renames = {c.name: c.typed_name for c in self.columns if c.typed_name}
+        return rows.rename(columns=renames), issues
 
 
-PRODUCTS = Dataset(
-    "products",
-    {
-        "รหัสผลิตภัณฑ์": "product_code",
-        "ชื่อผลิตภัณฑ์": "product_name",
-        "ประเภทผลิตภัณฑ์": "product_category",
-        "รหัสผู้ผลิต": "producer_code",
-        "ชื่อผู้ผลิต": "producer_name",
-        "ประเภทผู้ผลิต": "producer_type",
-        "จังหวัด": "province",
-        "อำเภอ": "district",
-        "ตำบล": "subdistrict",
-        "วันที่ลงทะเบียน": "registered_on",
-        "สถานะ": "status",
-        "วันที่ยกเลิก": "cancelled_on",
-    },
-)
-SALES = Dataset(
-    "sales",
-    {
-        "จังหวัด": "province",
-        "อำเภอ": "district",
-        "รหัสผู้ผลิต": "producer_code",
-        "เดือน": "month",
-        "ยอดจำหน่าย (บาท)": "amount",
-        "วันที่บันทึก": "recorded_on",
-    },
-)
-SHOPS = Dataset(
-    "shops",
-    {
-        "รหัสร้านค้า": "shop_code",
-        "ชื่อร้านค้า": "shop_name",
-        "ประเภทร้านค้า": "shop_type",
-        "รหัสผู้ผลิต": "producer_code",
-        "จังหวัด": "province",
-        "อำเภอ": "district",
-        "วันที่ลงทะเบียน": "registered_on",
-    },
-)
-BASELINE = Dataset(
-    "baseline",
-    {
-        "ปีงบประมาณ": "fiscal_year",
-        "ไตรมาส": "quarter",
-        "จังหวัด": "province",
-        "อำเภอ": "district",
-        "ฐานเดิมปีฐาน (บาท)": "base_sales",
-        "จำนวนผู้สนใจ Digital Wallet ไตรมาส 1": "interested_q1",
-    },
-    optional=frozenset({"base_sales"}),
-)
-DATASETS: dict[str, Dataset] = {d.name: d for d in (PRODUCTS, SALES, SHOPS, BASELINE)}
+class FormatConfigError(OtopSyncError, ValueError):
+    """Configured headers that name no column of the format."""
 
 
 class SchemaDriftError(OtopSyncError, ValueError):
@@ -111,22 +122,22 @@ def normalize_header(header: object) -> str:
     return " ".join(text.split())
 
 
-def dataset_for_filename(filename: str) -> Dataset | None:
-    """The dataset a file belongs to by its name (``…products…``, ``…sales…``), if any."""
+def format_for_filename(filename: str, formats: tuple[ExportFormat, ...]) -> ExportFormat | None:
+    """The one format whose word a file name contains (``…products…``, ``…sales…``), if any."""
     lowered = filename.lower()
-    found = [d for d in DATASETS.values() if d.name in lowered]
+    found = [f for f in formats if any(word in lowered for word in f.file_words)]
     return found[0] if len(found) == 1 else None
 
 
 def to_canonical(
-    raw: pd.DataFrame, dataset: Dataset, source: str
+    raw: pd.DataFrame, export: ExportFormat, source: str
 ) -> tuple[pd.DataFrame, list[str]]:
     """Rename a raw table's Thai headers to canonical names.
 
-    Returns the table with exactly the dataset's canonical columns (optional ones that are
+    Returns the table with exactly the format's canonical columns (optional ones that are
     absent are added empty) and the list of unknown headers that were left out.
     """
-    by_header = {normalize_header(h): canonical for h, canonical in dataset.columns.items()}
+    by_header = {normalize_header(c.header): c.name for c in export.columns}
     renames: dict[object, str] = {}
     unknown: list[str] = []
     for header in raw.columns:
@@ -136,14 +147,12 @@ def to_canonical(
         else:
             renames[header] = canonical
     missing = [
-        thai
-        for thai, canonical in dataset.columns.items()
-        if canonical not in renames.values() and canonical not in dataset.optional
+        c.header for c in export.columns if c.name not in renames.values() and not c.may_be_absent
     ]
     if missing:
-        raise SchemaDriftError(source, dataset.name, missing, [str(h) for h in raw.columns])
+        raise SchemaDriftError(source, export.name, missing, [str(h) for h in raw.columns])
     table = raw[list(renames)].rename(columns=renames)
-    for canonical in dataset.canonical_columns:
+    for canonical in export.canonical_columns:
         if canonical not in table.columns:
             table[canonical] = ""
-    return table[dataset.canonical_columns], unknown
+    return table[export.canonical_columns], unknown

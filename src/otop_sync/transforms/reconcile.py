@@ -6,22 +6,6 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from otop_sync.transforms.rows import RowIssue, parse_rows
-from otop_sync.transforms.thai import parse_amount, parse_be_month
-
-SUMMARY_HEADERS = {"place_code": "รหัส", "month": "เดือน", "amount": "ยอดจำหน่าย"}
-
-
-def parse_summary(table: pd.DataFrame) -> tuple[pd.DataFrame, list[RowIssue]]:
-    """Type the report's long rows: district code, month (CE first day) and amount."""
-    parsers = {
-        "place_code": lambda value, _row: str(value).strip(),
-        "month": lambda value, _row: parse_be_month(value),
-        "amount": lambda value, _row: parse_amount(value),
-    }
-    rows, issues = parse_rows(table, parsers, SUMMARY_HEADERS)
-    return rows.rename(columns={"place_code": "district_code"}), issues
-
 
 def satang(amounts: pd.Series) -> pd.Series:
     """Baht amounts as whole satang (int64), exactly; fast for Arrow decimal columns."""

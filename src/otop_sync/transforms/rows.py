@@ -5,22 +5,22 @@ the column (its Thai header) and the value; the flows quarantine those rows, and
 need a clean file stop on them. Nothing is guessed and nothing is dropped silently.
 
 Parsing is column by column and runs each parser once per distinct value (a national sales
-export has 3 million rows but only a few thousand distinct dates and places). A parser may
-read an earlier column's parsed value (a district needs its province): it then says so in a
-``depends_on`` attribute and runs once per distinct pair. A parser with a ``vectorized``
-attribute (amounts, nearly all distinct) handles the whole column at once instead.
+export has 3 million rows but only a few thousand distinct dates and places). A cell type may
+read an earlier column's parsed value (a district needs its province): its ``depends_on``
+names it and the parser runs once per distinct pair. A cell type with a ``vectorized`` parser
+(amounts, nearly all distinct) handles the whole column at once instead.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from otop_sync.errors import OtopSyncError
+from otop_sync.transforms.cells import CellParser, CellType
 
 FIRST_DATA_LINE = 2
 """Line number of the first data row in a source file (line 1 is the header)."""
@@ -50,15 +50,10 @@ class SourceRowsError(OtopSyncError, ValueError):
         super().__init__(f"{source}: {shown}{more}")
 
 
-CellParser = Callable[[str, Mapping[str, Any]], Any]
-"""Reads one cell; gets the values it depends on (see the module docstring) in a mapping."""
-VectorParser = Callable[[pd.Series], tuple[pd.Series, pd.Series]]
-"""Reads a whole column: returns the values and, per row, the reason it failed (or None)."""
-
-
 def _by_distinct(
     raw: pd.Series, parse: CellParser, depends: str | None, parsed: dict[str, pd.Series]
 ) -> tuple[np.ndarray, np.ndarray]:
+    """Parse each distinct value (or distinct pair with the column it depends on) once."""
     if depends is None:
         codes, uniques = pd.factorize(raw, use_na_sentinel=False)
         contexts = [{}] * len(uniques)
@@ -80,7 +75,7 @@ def _by_distinct(
 
 def parse_rows(
     table: pd.DataFrame,
-    parsers: Mapping[str, CellParser],
+    parsers: Mapping[str, CellType],
     headers: Mapping[str, str],
     optional: frozenset[str] = frozenset(),
 ) -> tuple[pd.DataFrame, list[RowIssue]]:
@@ -101,14 +96,11 @@ def parse_rows(
             if column in optional
             else np.zeros(count, dtype=bool)
         )
-        vectorized: VectorParser | None = getattr(parse, "vectorized", None)
-        if vectorized is not None:
-            values, reasons = vectorized(raw)
+        if parse.vectorized is not None:
+            values, reasons = parse.vectorized(raw)
             errors = reasons.to_numpy(dtype=object)
         else:
-            raw_values, errors = _by_distinct(
-                raw, parse, getattr(parse, "depends_on", None), parsed
-            )
+            raw_values, errors = _by_distinct(raw, parse.parse, parse.depends_on, parsed)
             values = pd.Series(raw_values, dtype=object)
         errors = np.where(blank, None, errors)
         values = values.where(~blank, None) if blank.any() else values

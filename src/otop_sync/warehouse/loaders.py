@@ -25,28 +25,27 @@ import pyarrow.csv as pa_csv
 from sqlalchemy import Column, Connection, MetaData, Table, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
+from otop_sync.datasets import DatasetSpec, LoadTarget
 from otop_sync.errors import OtopSyncError
 from otop_sync.transforms.deltas import latest_sales
 from otop_sync.transforms.districts import district_table, province
 from otop_sync.warehouse.models import (
+    Base,
     District,
-    KpiBaseline,
     KpiGrade,
     KpiGradeHistory,
     KpiRule,
     KpiTarget,
     KpiTargetProvince,
-    MonthlySales,
-    MonthlySalesHistory,
-    ProductRegistration,
     Quarantine,
     RawFileRecord,
-    ShopRegistration,
     SyncRun,
     ValidationResult,
 )
 
 LOAD_LOCK = "otop-sync-load"
+TARGET_KEY = ["fiscal_year", "quarter", "district_code"]
+"""Targets and grades are kept per fiscal year, quarter and district."""
 COPY_CHUNK_ROWS = 500_000
 
 
@@ -128,6 +127,8 @@ def _arrow_type(column: Column) -> pa.DataType:
         return pa.decimal128(column.type.precision or 18, column.type.scale or 2)  # type: ignore[attr-defined]
     if python is date:
         return pa.date32()
+    if python is datetime:
+        return pa.timestamp("us")
     if python is int:
         return pa.int64()
     if python is bool:
@@ -194,9 +195,8 @@ def _changed_any(connection: Connection, columns: Iterable[str]) -> str:
 
 
 def _merge_rows(
-    connection: Connection, model: type, frame: pd.DataFrame, key: Sequence[str], run_id: str
+    connection: Connection, target: Table, frame: pd.DataFrame, key: Sequence[str], run_id: str
 ) -> MergeCounts:
-    target = model.__table__  # type: ignore[attr-defined]
     frame = frame.assign(run_id=run_id)
     compared = [c for c in frame.columns if c not in (*key, "run_id", "raw_sha256")]
     stage = _stage(connection, target, frame)
@@ -204,55 +204,31 @@ def _merge_rows(
     return MergeCounts(len(frame), inserted, updated)
 
 
-PRODUCT_COLUMNS = [
-    "product_code", "product_name", "product_category", "producer_code", "producer_name",
-    "producer_type", "province_code", "district_code", "subdistrict", "registered_on",
-    "status", "cancelled_on", "raw_sha256",
-]  # fmt: skip
-SHOP_COLUMNS = [
-    "shop_code", "shop_name", "shop_type", "producer_code", "province_code", "district_code",
-    "registered_on", "raw_sha256",
-]  # fmt: skip
-SALES_KEY = ["district_code", "producer_code", "month"]
-SALES_COLUMNS = [*SALES_KEY, "province_code", "amount", "recorded_on", "raw_sha256"]
-BASELINE_KEY = ["fiscal_year", "quarter", "district_code"]
-BASELINE_COLUMNS = [*BASELINE_KEY, "base_sales", "interested_q1", "raw_sha256"]
+def warehouse_table(connection: Connection, name: str) -> Table:
+    """A table by name: the model's, or (for a dataset whose table only a migration declares)
+    read from the database."""
+    table = Base.metadata.tables.get(name)
+    return table if table is not None else Table(name, MetaData(), autoload_with=connection)
 
 
-def load_products(connection: Connection, products: pd.DataFrame, run_id: str) -> MergeCounts:
-    """Upsert the product register by product code."""
-    return _merge_rows(
-        connection, ProductRegistration, products[PRODUCT_COLUMNS], ["product_code"], run_id
-    )
+def load_rows(
+    connection: Connection, spec: DatasetSpec, rows: pd.DataFrame, run_id: str
+) -> MergeCounts:
+    """Upsert a dataset's typed rows into its table by its natural key (see module docstring);
+    a target with corrections keeps the latest recorded value and the replaced ones in history."""
+    target = spec.target
+    if target is None:
+        raise OtopSyncError(f"{spec.name} is not loaded into the warehouse")
+    frame = rows[[*target.columns, "raw_sha256"]]
+    table = warehouse_table(connection, target.table)
+    if target.corrections:
+        return _load_corrections(connection, spec.name, target, table, frame, run_id)
+    return _merge_rows(connection, table, frame, target.key, run_id)
 
 
-def load_shops(connection: Connection, shops: pd.DataFrame, run_id: str) -> MergeCounts:
-    """Upsert Shop ชุมชน registrations by shop code."""
-    return _merge_rows(connection, ShopRegistration, shops[SHOP_COLUMNS], ["shop_code"], run_id)
-
-
-def load_baseline(connection: Connection, baseline: pd.DataFrame, run_id: str) -> MergeCounts:
-    """Upsert the baseline sheet by fiscal year, quarter and district."""
-    return _merge_rows(connection, KpiBaseline, baseline[BASELINE_COLUMNS], BASELINE_KEY, run_id)
-
-
-def load_sales(connection: Connection, sales: pd.DataFrame, run_id: str) -> MergeCounts:
-    """Upsert monthly sales by (district, producer, month); the latest วันที่บันทึก wins.
-
-    A replaced value, whether replaced by this load or by a later row of the same load, goes
-    to ``monthly_sales_history``. An older row than the warehouse's is kept out of the table
-    (it is not news) but still counted as offered.
-    """
-    frame = sales[SALES_COLUMNS].assign(run_id=run_id).reset_index(drop=True)
-    repeated = _repeated_keys(frame, SALES_KEY)
-    if repeated.any():
-        candidates = frame[repeated]
-        superseded = candidates.drop(index=latest_sales(candidates).index)
-        latest = frame.drop(index=superseded.index)
-    else:
-        superseded, latest = frame.iloc[0:0], frame
-    table = MonthlySales.__table__
-    stage = _stage(connection, table, latest)
+def _check_districts(connection: Connection, stage: Table, dataset: str) -> None:
+    """Refuse rows naming a district the warehouse does not know (checked once per load
+    instead of a per-row foreign key, which costs more than the merge itself)."""
     unknown = (
         connection.execute(
             text(
@@ -265,31 +241,55 @@ def load_sales(connection: Connection, sales: pd.DataFrame, run_id: str) -> Merg
     )
     if unknown:
         raise UnknownDistrictError(
-            f"sales rows name unknown districts: {', '.join(sorted(unknown))}"
+            f"{dataset} rows name unknown districts: {', '.join(sorted(unknown))}"
         )
+
+
+def _load_corrections(
+    connection: Connection,
+    dataset: str,
+    target: LoadTarget,
+    table: Table,
+    rows: pd.DataFrame,
+    run_id: str,
+) -> MergeCounts:
+    """Merge rows where the latest ``recorded_on`` wins (see :func:`load_rows`).
+
+    A replaced value, whether replaced by this load or by a later row of the same load, goes
+    to the history table. An older row than the warehouse's is kept out of the table (it is
+    not news) but still counted as offered.
+    """
+    key = list(target.key)
+    frame = rows.assign(run_id=run_id).reset_index(drop=True)
+    repeated = _repeated_keys(frame, key)
+    if repeated.any():
+        candidates = frame[repeated]
+        superseded = candidates.drop(index=latest_sales(candidates).index)
+        latest = frame.drop(index=superseded.index)
+    else:
+        superseded, latest = frame.iloc[0:0], frame
+    stage = _stage(connection, table, latest)
+    _check_districts(connection, stage, dataset)
+    history = warehouse_table(connection, target.history_table or f"{target.table}_history")
+    kept = [c.name for c in history.columns if c.name in frame.columns]
     newer = (
         "(s.recorded_on > t.recorded_on "
         "OR (s.recorded_on = t.recorded_on AND s.amount <> t.amount))"
     )
-    history = connection.execute(
+    matches = " AND ".join(f's."{k}" = t."{k}"' for k in key)
+    moved = connection.execute(
         text(
-            "INSERT INTO monthly_sales_history (district_code, producer_code, month, amount, "
-            "recorded_on, raw_sha256, run_id, replaced_by_run) "
-            "SELECT t.district_code, t.producer_code, t.month, t.amount, t.recorded_on, "
-            f't.raw_sha256, t.run_id, :run_id FROM monthly_sales t JOIN "{stage.name}" s '
-            "ON s.district_code = t.district_code AND s.producer_code = t.producer_code "
-            f"AND s.month = t.month WHERE {newer}"
+            f'INSERT INTO "{history.name}" ({", ".join(kept)}, replaced_by_run) '
+            f"SELECT {', '.join(f't.{c}' for c in kept)}, :run_id "
+            f'FROM "{table.name}" t JOIN "{stage.name}" s ON {matches} WHERE {newer}'
         ),
         {"run_id": run_id},
     ).rowcount
-    inserted, updated = _merge(connection, table, stage, SALES_KEY, newer)
+    inserted, updated = _merge(connection, table, stage, key, newer)
     if len(superseded):
-        history_rows = superseded.assign(replaced_by_run=run_id).drop(columns=["province_code"])
-        connection.execute(
-            MonthlySalesHistory.__table__.insert(),
-            history_rows.astype(object).to_dict("records"),
-        )
-    return MergeCounts(len(frame), inserted, updated, history + len(superseded))
+        history_rows = superseded.assign(replaced_by_run=run_id)[[*kept, "replaced_by_run"]]
+        connection.execute(history.insert(), history_rows.astype(object).to_dict("records"))
+    return MergeCounts(len(frame), inserted, updated, moved + len(superseded))
 
 
 def write_rules(connection: Connection, rows: list[dict[str, object]]) -> None:
@@ -308,11 +308,13 @@ def write_targets(
 ) -> MergeCounts:
     """Upsert a quarter's district targets and the province total rows."""
     district_columns = [c.name for c in KpiTarget.__table__.columns if c.name != "run_id"]
-    counts = _merge_rows(connection, KpiTarget, districts[district_columns], BASELINE_KEY, run_id)
+    counts = _merge_rows(
+        connection, KpiTarget.__table__, districts[district_columns], TARGET_KEY, run_id
+    )
     total_columns = [c.name for c in KpiTargetProvince.__table__.columns if c.name != "run_id"]
     _merge_rows(
         connection,
-        KpiTargetProvince,
+        KpiTargetProvince.__table__,
         totals[total_columns],
         ["fiscal_year", "quarter", "province_code"],
         run_id,
@@ -352,7 +354,7 @@ def write_grades(
 ) -> GradeChanges:
     """Write grades; a grade whose content changed keeps its previous version in history."""
     table, history = KpiGrade.__table__, KpiGradeHistory.__table__
-    keys = grades[BASELINE_KEY].drop_duplicates()
+    keys = grades[TARGET_KEY].drop_duplicates()
     existing: dict[tuple, dict] = {}
     for fiscal_year, quarter in (
         keys[["fiscal_year", "quarter"]].drop_duplicates().itertuples(index=False)

@@ -112,7 +112,7 @@ class MonthlySales(Base):
     """Monthly OTOP sales per district and producer ('' for a district-level entry).
 
     Millions of rows: the district is checked once per load for the whole batch
-    (:func:`otop_sync.warehouse.loaders.load_sales`) instead of by a per-row foreign key.
+    (:func:`otop_sync.warehouse.loaders.load_rows`) instead of by a per-row foreign key.
     """
 
     __tablename__ = "monthly_sales"

@@ -1,0 +1,72 @@
+"""What a dataset declares: its export format, natural key, checks, load target and endpoint.
+
+One module per dataset (``products.py``, ``sales.py``, …) builds one :class:`DatasetSpec`; the
+connectors, the expectations, the warehouse and the flows read these declarations instead of
+knowing datasets by name. A spec imports only :mod:`otop_sync.transforms` (cell types), so no
+import runs in a circle.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from otop_sync.datasets.checks import Check, MatchesSummary
+from otop_sync.transforms.formats import ExportFormat
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """Where a dataset lives on its system (paths are overridable in settings)."""
+
+    system: str
+    """Short name of the system (``otop``, ``bigdata``), used in logs and raw records."""
+    export_path: str
+    url_setting: str
+    """The settings field holding the system's base URL (``sales_url``)."""
+    login_path: str | None = None
+    listing_path: str | None = None
+    """A paginated HTML listing of the same rows, for a system without an export."""
+    query: tuple[tuple[str, str], ...] = ()
+    """Fixed query parameters the system wants on every request of this dataset."""
+    report: bool = False
+    """The endpoint is an HTML report page (the summary report), not a CSV/XLSX export."""
+    required: bool = True
+    """An HTTP sync needs the system's URL; when False an unset URL skips the dataset."""
+
+    def params(self, province: str | None, fiscal_year: int | None) -> dict[str, object]:
+        """The query of a request: the fixed parameters, the province and the fiscal year."""
+        return {**dict(self.query), "province": province, "year": fiscal_year}
+
+
+@dataclass(frozen=True)
+class LoadTarget:
+    """The warehouse table a dataset's clean rows are merged into.
+
+    ``corrections``: a row whose key is already loaded replaces it only when it was recorded
+    later (``recorded_on``); the replaced value goes to ``history_table``.
+    """
+
+    table: str
+    key: tuple[str, ...]
+    columns: tuple[str, ...]
+    """Typed columns loaded (the key included); ``raw_sha256`` and ``run_id`` are added."""
+    corrections: bool = False
+    history_table: str | None = None
+
+
+@dataclass(frozen=True)
+class DatasetSpec(ExportFormat):
+    """One dataset, declared in one place (see module docstring)."""
+
+    checks: tuple[Check, ...] = field(default=())
+    target: LoadTarget | None = None
+    """None for a dataset read only to check another (the summary report)."""
+    endpoint: Endpoint | None = None
+    """None for a dataset that arrives only as a file."""
+    extract_order: int = 0
+    """Datasets are extracted, validated and loaded in this order (the baseline first)."""
+
+    @property
+    def reconciles_with_summary(self) -> bool:
+        """Its amounts are checked against the source system's summary report."""
+        return any(isinstance(check, MatchesSummary) for check in self.checks)
