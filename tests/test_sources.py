@@ -79,3 +79,25 @@ def test_bad_endpoint_settings_are_named(tmp_path, monkeypatch, value, message):
     with pytest.raises(SourceSettingsError) as caught:
         http_sources(Settings(), RawLandingStore(tmp_path), mock_url="http://127.0.0.1:9")
     assert str(caught.value) == message
+
+
+def test_a_system_without_an_export_is_read_from_its_listing(mock_cdd, tmp_path, monkeypatch):
+    monkeypatch.setenv("OTOP_ENDPOINTS", '{"shops": {"export_path": ""}}')
+    sources = http_sources(Settings(), RawLandingStore(tmp_path / "raw"), mock_url=mock_cdd.url)
+    listed = sources["shops"].extract(province="57")
+    assert listed.raws
+    assert all("/click/shops?" in raw.location for raw in listed.raws)
+    monkeypatch.delenv("OTOP_ENDPOINTS")
+    exported = http_sources(Settings(), RawLandingStore(tmp_path / "raw2"), mock_url=mock_cdd.url)
+    assert listed.table.equals(exported["shops"].extract(province="57").table)
+
+
+def test_the_report_form_is_optional_on_real_hosts(tmp_path, monkeypatch):
+    monkeypatch.setenv("OTOP_SHOPS_URL", "https://click.example.test")
+    monkeypatch.setenv("OTOP_BASELINE_URL", "https://sheets.example.test")
+    monkeypatch.setenv("OTOP_CDD_USERNAME", "officer")
+    monkeypatch.setenv("OTOP_CDD_PASSWORD", "pa55word")
+    assert "form_responses" not in http_sources(Settings(), RawLandingStore(tmp_path))
+    monkeypatch.setenv("OTOP_FORM_RESPONSES_URL", "https://docs.example.test")
+    form = http_sources(Settings(), RawLandingStore(tmp_path))["form_responses"]
+    assert form.url(form.endpoint.export_path) == "https://docs.example.test/forms/shop-report.csv"

@@ -65,7 +65,10 @@ class CddSource(HttpSource):
         fiscal_year: int | None = None,
         read_unchanged: bool = False,
     ) -> Extract:
-        """Download the export into the landing store and read it (unless unchanged)."""
+        """Download the export into the landing store and read it (unless unchanged); a system
+        without an export (an empty export path) is read from its paginated listing."""
+        if not self.endpoint.export_path:
+            return self.extract_listing(province, fiscal_year)
         params = self.endpoint.params(province, fiscal_year)
         suffix = "." + self.endpoint.export_path.rsplit(".", 1)[-1]
         location = public_url(self.url(self.endpoint.export_path, params))

@@ -21,6 +21,8 @@ class Endpoint:
     system: str
     """Short name of the system (``otop``, ``bigdata``), used in logs and raw records."""
     export_path: str
+    """The CSV/XLSX export (or the report page); empty when the system has none, and the
+    paginated listing is read instead."""
     url_setting: str
     """The settings field holding the system's base URL (``sales_url``)."""
     login_path: str | None = None
