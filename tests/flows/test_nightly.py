@@ -73,7 +73,7 @@ def test_unchanged_source_is_skipped(mock_cdd, flow_settings):
     state = sync(mock_cdd, flow_settings)
     assert state.is_completed(), state.message
     (report,) = state.result()
-    assert sorted(report.skipped) == ["baseline", "products", "sales", "shops"]
+    assert sorted(report.skipped) == ["baseline", "form_responses", "products", "sales", "shops"]
     assert report.rows == {}
     assert query(flow_settings, "SELECT status, rows_read FROM sync_run ORDER BY started_at")[
         1
