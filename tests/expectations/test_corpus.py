@@ -151,11 +151,17 @@ def test_baseline_missing_a_district_stops_the_run(tmp_path):
         raise_if_critical([validation])
 
 
-def test_unknown_product_category_is_quarantined(tmp_path):
+def test_an_unfamiliar_product_category_is_loaded_with_a_warning(tmp_path):
     validation = validate(tmp_path, "products_unknown_category.csv", dataset="products")
-    assert quarantined(validation) == [
-        (3, "products.category_known: ประเภทผลิตภัณฑ์ is not one of the five OTOP categories")
-    ]
+    assert quarantined(validation) == []
+    assert "ยานพาหนะ" in set(validation.clean["product_category"])
+    [warning] = [o for o in validation.outcomes if not o.success]
+    assert (warning.check_id, warning.severity, warning.examples) == (
+        "products.category_known",
+        "warning",
+        ("ยานพาหนะ (1 row, line 3)",),
+    )
+    raise_if_critical([validation])
 
 
 def test_severity_is_configuration(tmp_path):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pandas as pd
 import pytest
 import sqlalchemy as sa
 from sqlalchemy import text
@@ -134,8 +135,23 @@ def test_configuring_an_unknown_dataset_or_column_is_named():
         "no dataset 'stock'; the datasets are baseline, products, shops, form_responses, sales, summary"
     )
     with pytest.raises(FormatConfigError) as caught:
-        configure({"form_responses": {"amount": "x"}})
+        configure(aliases={"form_responses": {"amount": {"x": "y"}}})
     assert str(caught.value) == (
         "form_responses: no column(s) amount; use submitted_at, province, district, month, "
         "producers, centres"
     )
+
+
+def test_value_aliases_map_an_unfamiliar_kind_to_a_known_one():
+    shops = dataset(
+        "shops", configure(aliases={"shops": {"shop_type": {"ร้านผู้ผลิต": "ผู้ผลิต ผู้ประกอบการ OTOP"}}})
+    )
+    table = pd.DataFrame(
+        [["S1", "ร้าน ก", "ร้านผู้ผลิต", "P1", "เชียงราย", "พาน", "1/2/2567"]],
+        columns=shops.canonical_columns,
+    )
+    rows, issues = shops.type_rows(table)
+    assert issues == []
+    assert list(rows["shop_type"]) == ["ผู้ผลิต ผู้ประกอบการ OTOP"]
+    unmapped, _ = dataset("shops").type_rows(table)
+    assert list(unmapped["shop_type"]) == ["ร้านผู้ผลิต"]

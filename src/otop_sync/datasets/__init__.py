@@ -69,12 +69,20 @@ def dataset_for_filename(
 
 
 def configure(
-    headers: Mapping[str, Mapping[str, str]], catalog: tuple[DatasetSpec, ...] = CATALOG
+    headers: Mapping[str, Mapping[str, str]] | None = None,
+    aliases: Mapping[str, Mapping[str, Mapping[str, str]]] | None = None,
+    catalog: tuple[DatasetSpec, ...] = CATALOG,
 ) -> tuple[DatasetSpec, ...]:
-    """The catalog with configured headers (dataset → canonical column → header)."""
-    for name in headers:
+    """The catalog as configured: headers (dataset → canonical column → header) and value
+    aliases (dataset → canonical column → value → value)."""
+    headers, aliases = headers or {}, aliases or {}
+    for name in (*headers, *aliases):
         dataset(name, catalog)  # an unknown dataset is an error naming the datasets
-    return tuple(
-        spec.with_headers(headers[spec.name]) if spec.name in headers else spec  # type: ignore[misc]
-        for spec in catalog
-    )
+    configured = []
+    for spec in catalog:
+        if spec.name in headers:
+            spec = spec.with_headers(headers[spec.name])  # type: ignore[assignment]
+        if spec.name in aliases:
+            spec = spec.with_aliases(aliases[spec.name])  # type: ignore[assignment]
+        configured.append(spec)
+    return tuple(configured)

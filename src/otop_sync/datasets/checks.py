@@ -11,7 +11,7 @@ A description is a template: ``{column}`` placeholders become the column's Thai 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
@@ -27,6 +27,9 @@ class Check:
     description: str
 
     level = "row"
+    severity: str | None = field(default=None, kw_only=True)
+    """What a failure does unless the severity configuration says otherwise; None: what the
+    level's severity is (see :mod:`otop_sync.expectations.severity`)."""
 
     def describe(self, values: Mapping[str, str]) -> str:
         """The reason, with headers and the run's values filled in."""
@@ -80,6 +83,13 @@ class InSet(Check):
 
     column: str = ""
     values: tuple[str, ...] = ()
+
+
+def known_values(name: str, column: str, description: str, values: tuple[str, ...]) -> InSet:
+    """An open list (the letter's kinds of producer, shop, product): a value not in it is
+    unfamiliar, not wrong, so its row is loaded and counted by the rules and the run warns,
+    naming the values (map them to known ones in ``OTOP_VALUE_MAP``)."""
+    return InSet(name, description, severity="warning", column=column, values=values)
 
 
 @dataclass(frozen=True)

@@ -7,11 +7,11 @@ from datetime import date
 from otop_sync.datasets.base import DatasetSpec, Endpoint, LoadTarget
 from otop_sync.datasets.checks import (
     InProvince,
-    InSet,
     NotBefore,
     RowsPresent,
     Unique,
     date_in_range,
+    known_values,
 )
 from otop_sync.transforms import cells
 from otop_sync.transforms.cells import CellType
@@ -30,7 +30,13 @@ PRODUCER_TYPES = (
     "กลุ่มผู้ผลิตชุมชน",
     "ผู้ผลิตชุมชนที่เป็นเจ้าของรายเดียว",
     "ผู้ผลิตที่เป็นวิสาหกิจขนาดกลางและขนาดย่อม",
+    "ผู้ผลิตชุมชน",
+    "เกษตรกร",
+    "กลุ่มวิสาหกิจชุมชน",
+    "กลุ่มองค์กรสตรี",
 )
+"""The register's producer types and the letter's target groups (ผู้ผลิตชุมชน เกษตรกร
+กลุ่มวิสาหกิจชุมชน กลุ่มองค์กรสตรี); an open list."""
 
 
 def _status(value: str, _row: cells.Row) -> str:
@@ -81,17 +87,17 @@ PRODUCTS = DatasetSpec(
             other="registered_on",
             skip_missing=True,
         ),
-        InSet(
+        known_values(
             "category_known",
+            "product_category",
             "{product_category} is not one of the five OTOP categories",
-            column="product_category",
-            values=PRODUCT_CATEGORIES,
+            PRODUCT_CATEGORIES,
         ),
-        InSet(
+        known_values(
             "producer_type_known",
+            "producer_type",
             "{producer_type} is not a known producer type",
-            column="producer_type",
-            values=PRODUCER_TYPES,
+            PRODUCER_TYPES,
         ),
     ),
     target=LoadTarget(

@@ -4,11 +4,23 @@ no producer code)."""
 from __future__ import annotations
 
 from otop_sync.datasets.base import DatasetSpec, Endpoint, LoadTarget
-from otop_sync.datasets.checks import InProvince, InSet, RowsPresent, Unique, date_in_range
+from otop_sync.datasets.checks import (
+    InProvince,
+    RowsPresent,
+    Unique,
+    date_in_range,
+    known_values,
+)
 from otop_sync.transforms import cells
 from otop_sync.transforms.formats import Column
 
-SHOP_TYPES = ("ผู้ผลิต ผู้ประกอบการ OTOP", "ศูนย์จำหน่ายสินค้าชุมชน OTOP")
+SHOP_TYPES = (
+    "ผู้ผลิต ผู้ประกอบการ OTOP",
+    "ศูนย์จำหน่ายสินค้าชุมชน OTOP",
+    "ศูนย์จำหน่ายอื่น ๆ ที่บริหารจัดการโดยสำนักงานพัฒนาชุมชนจังหวัด/อำเภอ",
+)
+"""Producers' shops and the sales centres the letter counts (its explanation 3); an open list:
+a shop of another type still counts, as a producer if it has a producer code, else a centre."""
 
 SHOPS = DatasetSpec(
     name="shops",
@@ -27,11 +39,11 @@ SHOPS = DatasetSpec(
         Unique("shop_code_unique", "{shop_code} appears more than once", ("shop_code",)),
         InProvince(),
         date_in_range("registered_on"),
-        InSet(
+        known_values(
             "shop_type_known",
-            "{shop_type} is neither a producer nor an OTOP sales centre",
-            column="shop_type",
-            values=SHOP_TYPES,
+            "shop_type",
+            "{shop_type} is not a known kind of producer shop or OTOP sales centre",
+            SHOP_TYPES,
         ),
     ),
     target=LoadTarget(

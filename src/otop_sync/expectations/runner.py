@@ -189,7 +189,7 @@ class Validator:
             check_id=meta["id"],
             suite=suite,
             level=meta["level"],
-            severity=self.severities.of(meta["id"], meta["level"]),
+            severity=self.severities.of(meta["id"], meta["level"], meta.get("severity")),
             success=not failed,
             unexpected_count=int(count),
             description=meta["description"],
@@ -231,7 +231,11 @@ class Validator:
             outcome = self._outcome(dataset, suite.name, meta, result)
             indices = (result.result or {}).get("unexpected_index_list") or []
             lines = [int(typed["line"].iat[i]) for i in indices]
-            outcome = _with_examples(outcome, lines)
+            column = meta.get("column")
+            if outcome.severity == "warning" and column and indices:
+                outcome = _with_values(outcome, typed[column].iloc[indices], lines)
+            else:
+                outcome = _with_examples(outcome, lines)
             outcomes.append(outcome)
             if meta["level"] == "row" and outcome.severity == "quarantine":
                 for line in lines:
@@ -266,6 +270,20 @@ def _with_examples(outcome: Outcome, lines: list[int]) -> Outcome:
         return outcome
     examples = tuple(f"line {line}" for line in lines[:EXAMPLES])
     return Outcome(**{**outcome.__dict__, "examples": examples})
+
+
+def _with_values(outcome: Outcome, values: pd.Series, lines: list[int]) -> Outcome:
+    """Examples of a warning that loads its rows: each distinct value, how many rows and the
+    first line (what an officer maps to a known value, or adds to the list)."""
+    first_line: dict[object, int] = {}
+    for value, line in zip(values, lines, strict=True):
+        first_line.setdefault(value, line)
+    counts = values.value_counts(sort=True)
+    examples = tuple(
+        f"{value!s} ({count} row{'s' if count > 1 else ''}, line {first_line[value]})"
+        for value, count in counts.items()
+    )
+    return Outcome(**{**outcome.__dict__, "examples": examples[:EXAMPLES]})
 
 
 def _raw_row(raw: pd.DataFrame, line: int) -> dict[str, str]:

@@ -23,9 +23,10 @@ class Severities:
     levels: dict[str, str]
     overrides: dict[str, str] = field(default_factory=dict)
 
-    def of(self, check_id: str, level: str) -> str:
-        """The severity of one expectation."""
-        return self.overrides.get(check_id, self.levels[level])
+    def of(self, check_id: str, level: str, declared: str | None = None) -> str:
+        """The severity of one expectation: as configured for it, else as its dataset
+        declares it, else its level's."""
+        return self.overrides.get(check_id, declared or self.levels[level])
 
 
 def load_severities(path: Path | None = None) -> Severities:

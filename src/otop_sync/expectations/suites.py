@@ -116,9 +116,19 @@ def validation_frame(typed: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
 
 
 def _with_meta(
-    expectation: gxe.Expectation, check_id: str, level: str, description: str
+    expectation: gxe.Expectation,
+    check_id: str,
+    level: str,
+    description: str,
+    severity: str | None = None,
 ) -> gxe.Expectation:
-    expectation.meta = {"id": check_id, "level": level, "description": description}
+    expectation.meta = {
+        "id": check_id,
+        "level": level,
+        "description": description,
+        "severity": severity,
+        "column": expectation.configuration.kwargs.get("column"),
+    }
     return expectation
 
 
@@ -180,6 +190,7 @@ def row_suite(spec: DatasetSpec, params: SuiteParameters) -> gx.ExpectationSuite
                 f"{spec.name}.{check.name}",
                 check.level,
                 check.describe(values),
+                check.severity,
             )
             for check in spec.checks
             if check.level == "row" or isinstance(check, RowsPresent)

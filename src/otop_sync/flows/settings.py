@@ -47,6 +47,10 @@ class Settings(BaseSettings):
     """The baseline sheet as a file, instead of a URL."""
     form_responses_url: str = ""
     """Where the Shop ชุมชน report form's responses sheet is exported as CSV (optional)."""
+    value_map: dict[str, dict[str, dict[str, str]]] = {}
+    """Values read as other values, per dataset and column, as JSON, e.g.
+    ``{"shops": {"shop_type": {"ร้านผู้ผลิต OTOP": "ผู้ผลิต ผู้ประกอบการ OTOP"}}}``: an
+    unfamiliar kind mapped to a known one."""
     form_headers: dict[str, str] = {}
     """The report form's question titles, over the built-in ones, as JSON: canonical column →
     header, e.g. ``{"month": "รายงานประจำเดือน"}``."""

@@ -37,6 +37,8 @@ class Column:
     blank_value: Any = None
     typed_name: str | None = None
     """Name of the typed column when it differs (``district`` text → ``district_code``)."""
+    aliases: tuple[tuple[str, str], ...] = ()
+    """Typed values read as other values (an unfamiliar spelling → the known one)."""
 
     @property
     def typed(self) -> str:
@@ -71,16 +73,28 @@ class ExportFormat:
     def with_headers(self, headers: Mapping[str, str]) -> ExportFormat:
         """The same format with some headers replaced (canonical name → header), for exports
         whose headers are configuration (a Google Form's question titles)."""
-        unknown = sorted(set(headers) - {c.name for c in self.columns})
+        self._check_names(headers)
+        columns = tuple(
+            replace(c, header=headers[c.name]) if c.name in headers else c for c in self.columns
+        )
+        return replace(self, columns=columns)
+
+    def with_aliases(self, aliases: Mapping[str, Mapping[str, str]]) -> ExportFormat:
+        """The same format reading some values as others (canonical name → value → value)."""
+        self._check_names(aliases)
+        columns = tuple(
+            replace(c, aliases=tuple(aliases[c.name].items())) if c.name in aliases else c
+            for c in self.columns
+        )
+        return replace(self, columns=columns)
+
+    def _check_names(self, names: Mapping[str, object]) -> None:
+        unknown = sorted(set(names) - {c.name for c in self.columns})
         if unknown:
             raise FormatConfigError(
                 f"{self.name}: no column(s) {', '.join(unknown)}; "
                 f"use {', '.join(self.canonical_columns)}"
             )
-        columns = tuple(
-            replace(c, header=headers[c.name]) if c.name in headers else c for c in self.columns
-        )
-        return replace(self, columns=columns)
 
     def type_rows(self, table: pd.DataFrame) -> tuple[pd.DataFrame, list[RowIssue]]:
         """Type a canonical table of text: clean rows (with their source ``line``) and the
@@ -94,6 +108,8 @@ class ExportFormat:
         for column in self.columns:
             if column.may_be_blank and column.blank_value is not None:
                 rows[column.name] = rows[column.name].fillna(column.blank_value)
+            if column.aliases:
+                rows[column.name] = rows[column.name].replace(dict(column.aliases))
         renames = {c.name: c.typed_name for c in self.columns if c.typed_name}
         return rows.rename(columns=renames), issues
 
