@@ -220,9 +220,6 @@ def test_amounts_round_trip_with_separators(amount):
 
 
 def test_amount_column_agrees_with_the_scalar_parser():
-    import pandas as pd
-
-    from otop_sync.transforms.thai import parse_amount_column
 
     cells = [
         "1,234.50",
@@ -236,15 +233,37 @@ def test_amount_column_agrees_with_the_scalar_parser():
         "9999999999999999.99",
         "10000000000000000",
         "+0.05",
+        "1\u00a0234.50",  # a no-break space as thousands separator
+        "1\t234.50",
+        "\u2009๑ ๒๓๔\u3000",
     ]
-    values, reasons = parse_amount_column(pd.Series(cells, dtype="str"))
+    _assert_column_agrees(cells)
+
+
+def _assert_column_agrees(cells):
+    import pandas as pd
+
+    from otop_sync.transforms.thai import parse_amount_column
+
+    values, reasons = parse_amount_column(pd.Series(cells, dtype=object))
     for cell, value, reason in zip(cells, values, reasons, strict=True):
         try:
             expected, expected_reason = parse_amount(cell), None
         except ThaiParseError as error:
             expected, expected_reason = None, str(error)
-        assert reason == expected_reason, cell
-        assert (None if pd.isna(value) else value) == expected, cell
+        assert reason == expected_reason, repr(cell)
+        assert (None if pd.isna(value) else value) == expected, repr(cell)
+        assert (value is None or pd.isna(value)) == (reason is not None), repr(cell)
+
+
+_AMOUNTISH = st.text(
+    alphabet=st.sampled_from(list("0123456789๐๑๒๓๔๕๖๗๘๙,.+- \t\u00a0\u2009\u3000a"))
+)
+
+
+@given(st.lists(st.one_of(_AMOUNTISH, st.text(max_size=12)), min_size=1, max_size=20))
+def test_for_any_text_the_column_and_scalar_amount_parsers_agree(cells):
+    _assert_column_agrees(cells)
 
 
 def test_amounts_beyond_satang_or_numeric_are_refused():

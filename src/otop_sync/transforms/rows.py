@@ -24,6 +24,8 @@ from otop_sync.transforms.cells import CellParser, CellType
 
 FIRST_DATA_LINE = 2
 """Line number of the first data row in a source file (line 1 is the header)."""
+NOTHING_READ = "read as nothing (the value is kept out rather than loaded empty)"
+"""The reason of a cell its parser read as no value without saying why."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +105,8 @@ def parse_rows(
             raw_values, errors = _by_distinct(raw, parse.parse, parse.depends_on, parsed)
             values = pd.Series(raw_values, dtype=object)
         errors = np.where(blank, None, errors)
+        unread = pd.isna(pd.Series(values)).to_numpy(dtype=bool) & ~blank & (errors == None)  # noqa: E711
+        errors[unread] = NOTHING_READ
         values = values.where(~blank, None) if blank.any() else values
         parsed[column] = values
         for row in np.flatnonzero(errors != None):  # noqa: E711 - elementwise on an object array

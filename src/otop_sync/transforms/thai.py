@@ -205,16 +205,20 @@ def parse_amount(value: object) -> Decimal:
 
 AMOUNT_TYPE = pa.decimal128(18, 2)
 _AMOUNT_COLUMN_RE = r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d{1,2})?$"
+_ANY_SPACE = r"[\t-\r\x{1c}-\x{20}\x{85}\p{Z}]"
+"""Every character Python's ``str.isspace`` accepts, as an RE2 class (tab, no-break space…)."""
 
 
 def parse_amount_column(column: pd.Series) -> tuple[pd.Series, pd.Series]:
     """:func:`parse_amount` over a whole column at once (Arrow compute), for millions of rows.
 
+    :func:`parse_amount` is the one definition: this is a fast path for the common forms, and
+    every cell it does not read goes to :func:`parse_amount`, whose value or reason it takes.
     Returns Arrow-backed ``decimal128(18, 2)`` values and, per row, the reason a cell could not
-    be read (the same message :func:`parse_amount` gives) or None.
+    be read or None.
     """
-    text = pc.utf8_trim_whitespace(pa.array(column.astype(object), type=pa.string()))
-    text = pc.replace_substring(text, " ", "")
+    strings = [v if isinstance(v, str) else None for v in column.astype(object)]
+    text = pc.replace_substring_regex(pa.array(strings, type=pa.string()), _ANY_SPACE, "")
     if pc.any(pc.match_substring_regex(text, "[๐-๙]")).as_py():
         for thai, arabic in zip(THAI_DIGITS, "0123456789", strict=True):
             text = pc.replace_substring(text, thai, arabic)
@@ -223,14 +227,16 @@ def parse_amount_column(column: pd.Series) -> tuple[pd.Series, pd.Series]:
     integer_part = pc.list_element(pc.split_pattern(digits, "."), 0)
     whole = pc.utf8_length(pc.utf8_ltrim(integer_part, "+-0"))
     readable = pc.and_(readable, pc.fill_null(pc.less(whole, 17), False))
-    values = pc.cast(pc.if_else(readable, digits, None), AMOUNT_TYPE)
+    values = pd.Series(
+        pc.cast(pc.if_else(readable, digits, None), AMOUNT_TYPE), dtype=pd.ArrowDtype(AMOUNT_TYPE)
+    )
     reasons = np.full(len(column), None, dtype=object)
     for row in np.flatnonzero(~readable.to_numpy(zero_copy_only=False)):
         try:
-            parse_amount(column.iat[row])
+            values.iat[row] = parse_amount(column.iat[row])
         except ThaiParseError as error:
             reasons[row] = str(error)
-    return pd.Series(values, dtype=pd.ArrowDtype(AMOUNT_TYPE)), pd.Series(reasons, dtype=object)
+    return values, pd.Series(reasons, dtype=object)
 
 
 def parse_count(value: object) -> int:

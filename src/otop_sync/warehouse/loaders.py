@@ -221,9 +221,29 @@ def load_rows(
         raise OtopSyncError(f"{spec.name} is not loaded into the warehouse")
     frame = rows[[*target.columns, "raw_sha256"]]
     table = warehouse_table(connection, target.table)
+    _check_not_null(table, rows, spec.name)
     if target.corrections:
         return _load_corrections(connection, spec.name, target, table, frame, run_id)
     return _merge_rows(connection, table, frame, target.key, run_id)
+
+
+class MissingValueError(OtopSyncError):
+    """Rows about to be loaded lack a value their table requires (a bug upstream: a cell typed
+    to nothing without a reason); nothing is loaded."""
+
+
+def _check_not_null(table: Table, frame: pd.DataFrame, dataset: str) -> None:
+    """Refuse a frame with an empty value in a column the table requires, naming the lines."""
+    for column in table.columns:
+        if column.nullable or column.name not in frame.columns:
+            continue
+        empty = frame[column.name].isna().to_numpy()
+        if empty.any():
+            lines = frame["line"][empty].head(5) if "line" in frame else []
+            where = f" (lines {', '.join(str(int(x)) for x in lines)})" if len(lines) else ""
+            raise MissingValueError(
+                f"{dataset}: {int(empty.sum())} row(s) have no {column.name}{where}; nothing loaded"
+            )
 
 
 def _check_districts(connection: Connection, stage: Table, dataset: str) -> None:
@@ -255,9 +275,11 @@ def _load_corrections(
 ) -> MergeCounts:
     """Merge rows where the latest ``recorded_on`` wins (see :func:`load_rows`).
 
-    A replaced value, whether replaced by this load or by a later row of the same load, goes
-    to the history table. An older row than the warehouse's is kept out of the table (it is
-    not news) but still counted as offered.
+    A replaced value goes to the history table once, when it is replaced: the warehouse's
+    value replaced by a later recording, or an earlier recording that a later row of the same
+    export replaces. A value already in history (an export that still carries a correction
+    already loaded) is not added again. An older row than the warehouse's is kept out of the
+    table (it is not news) but still counted as offered.
     """
     key = list(target.key)
     frame = rows.assign(run_id=run_id).reset_index(drop=True)
@@ -277,19 +299,30 @@ def _load_corrections(
         "OR (s.recorded_on = t.recorded_on AND s.amount <> t.amount))"
     )
     matches = " AND ".join(f's."{k}" = t."{k}"' for k in key)
+    same_value = " AND ".join(f'h."{c}" = t."{c}"' for c in (*key, "recorded_on", "amount"))
+    not_in_history = f'NOT EXISTS (SELECT 1 FROM "{history.name}" h WHERE {same_value})'
     moved = connection.execute(
         text(
             f'INSERT INTO "{history.name}" ({", ".join(kept)}, replaced_by_run) '
             f"SELECT {', '.join(f't.{c}' for c in kept)}, :run_id "
-            f'FROM "{table.name}" t JOIN "{stage.name}" s ON {matches} WHERE {newer}'
+            f'FROM "{table.name}" t JOIN "{stage.name}" s ON {matches} '
+            f"WHERE {newer} AND {not_in_history}"
         ),
         {"run_id": run_id},
     ).rowcount
     inserted, updated = _merge(connection, table, stage, key, newer)
     if len(superseded):
-        history_rows = superseded.assign(replaced_by_run=run_id)[[*kept, "replaced_by_run"]]
-        connection.execute(history.insert(), history_rows.astype(object).to_dict("records"))
-    return MergeCounts(len(frame), inserted, updated, moved + len(superseded))
+        earlier = _stage(connection, history, superseded[kept])
+        moved += connection.execute(
+            text(
+                f'INSERT INTO "{history.name}" ({", ".join(kept)}, replaced_by_run) '
+                f'SELECT {", ".join(f"t.{c}" for c in kept)}, :run_id FROM "{earlier.name}" t '
+                f"WHERE {not_in_history}"
+            ),
+            {"run_id": run_id},
+        ).rowcount
+        earlier.drop(connection)
+    return MergeCounts(len(frame), inserted, updated, moved)
 
 
 def write_rules(connection: Connection, rows: list[dict[str, object]]) -> None:
