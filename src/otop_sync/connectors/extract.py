@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from otop_sync.connectors.files import read_table_payload
+from otop_sync.connectors.files import DEFAULT_LIMITS, ReadLimits, read_table_payload
 from otop_sync.connectors.landing import RawFile
 from otop_sync.transforms.formats import ExportFormat, to_canonical
 
@@ -31,9 +31,12 @@ class Extract:
         return len(self.table)
 
 
-def canonical_from_raw(raw: RawFile, export: ExportFormat) -> tuple[pd.DataFrame, tuple[str, ...]]:
-    """Read a landed payload and map its Thai headers to the format's canonical columns."""
-    table = read_table_payload(raw.stored_path, raw.location)
+def canonical_from_raw(
+    raw: RawFile, export: ExportFormat, limits: ReadLimits = DEFAULT_LIMITS
+) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    """Read a landed payload (its header checked first) and map its Thai headers to the
+    format's canonical columns."""
+    table = read_table_payload(raw.stored_path, raw.location, export, limits)
     canonical, unknown = to_canonical(table, export, raw.location)
     return canonical, tuple(unknown)
 

@@ -3,7 +3,11 @@ tables of text, exactly as written: no value is converted here, so nothing is gu
 
 CSV goes through pyarrow's multi-threaded reader with every column typed as text; the
 encoding is decided from the bytes themselves (a BOM, valid UTF-8, else cp874), whatever a
-server's charset header claimed.
+server's charset header claimed. A file that mixes UTF-8 and cp874 is refused, naming the line.
+
+An XLSX is checked before it is read: its uncompressed size (a small file can inflate to
+gigabytes), then its header row against the export format, then its rows as they stream, up
+to a cap; the caps are :class:`ReadLimits`.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import BinaryIO
@@ -21,12 +26,39 @@ import pyarrow.csv as pa_csv
 from openpyxl import load_workbook
 
 from otop_sync.connectors.errors import DecodeError, TruncatedPayloadError
+from otop_sync.errors import OtopSyncError
+from otop_sync.transforms.formats import ExportFormat, check_header
 from otop_sync.transforms.thai import format_be_date
 
 UTF8_BOM = b"\xef\xbb\xbf"
 XLSX_MAGIC = b"PK\x03\x04"
 _PEEK = 1 << 16
 _BLOCK = 8 << 20
+MIB = 1 << 20
+
+
+@dataclass(frozen=True)
+class ReadLimits:
+    """How large an export may be before it is refused unread (``OTOP_MAX_*`` settings)."""
+
+    max_file_bytes: int = 2048 * MIB
+    """A file or download (the national sales CSV is about 330 MB)."""
+    max_xlsx_uncompressed_bytes: int = 512 * MIB
+    """An XLSX's parts once inflated."""
+    max_xlsx_rows: int = 1_048_576
+    """Data rows of an XLSX sheet (Excel's own limit)."""
+
+
+DEFAULT_LIMITS = ReadLimits()
+
+
+def size_text(size: int) -> str:
+    """A size for a message: bytes below a MiB, else whole MiB."""
+    return f"{size:,} bytes" if size < MIB else f"{size / MIB:,.0f} MiB"
+
+
+class PayloadTooLargeError(OtopSyncError):
+    """An export over a configured size or row cap; it is not read."""
 
 
 def decode_text(data: bytes, source: str) -> tuple[str, str]:
@@ -83,6 +115,31 @@ def _check_last_row(tail: bytes, width: int, source: str) -> None:
         )
 
 
+def _bad_line(data: bytes, source: str, encoding: str, error: UnicodeDecodeError) -> DecodeError:
+    """A decode error naming the line of the first byte that is not ``encoding``."""
+    line = data.count(b"\n", 0, error.start) + 1
+    return DecodeError(
+        f"{source}: line {line} is not {encoding} (byte {data[error.start]:#04x} "
+        f"at offset {error.start})"
+    )
+
+
+def check_encoding(data: bytes, source: str) -> None:
+    """Refuse a payload that is neither all UTF-8 nor all cp874 (lines pasted from files in
+    both), naming the first line that breaks the encoding its earlier lines used."""
+    try:
+        data.decode("utf-8")
+        return
+    except UnicodeDecodeError as error:
+        utf8_error = error
+    if data.startswith(UTF8_BOM) or not data[: utf8_error.start].isascii():
+        raise _bad_line(data, source, "UTF-8", utf8_error)
+    try:
+        data.decode("cp874")
+    except UnicodeDecodeError as error:
+        raise _bad_line(data, source, "cp874 (TIS-620)", error) from None
+
+
 def _arrow_csv(stream: object, names: list[str], encoding: str) -> pd.DataFrame:
     table = pa_csv.read_csv(
         stream,
@@ -111,8 +168,12 @@ def read_csv_payload(payload: Path | bytes, source: str) -> pd.DataFrame:
         try:
             return _arrow_csv(stream, names, encoding)
         except pa.ArrowInvalid as error:
-            if "UTF8" in str(error) and encoding == "utf8" and len(encodings) > 1:
-                continue
+            if "UTF8" in str(error):
+                check_encoding(
+                    payload if isinstance(payload, bytes) else payload.read_bytes(), source
+                )
+                if encoding == "utf8" and len(encodings) > 1:
+                    continue
             raise DecodeError(f"{source}: not a readable CSV table: {error}") from None
     raise DecodeError(f"{source}: neither UTF-8 nor cp874 (TIS-620)")  # pragma: no cover
 
@@ -167,13 +228,32 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
-def read_xlsx_payload(payload: Path | bytes, source: str) -> pd.DataFrame:
-    """Read the first sheet of an XLSX workbook into a table of text.
+def _check_inflated_size(handle: Path | io.BytesIO, source: str, limits: ReadLimits) -> None:
+    try:
+        with zipfile.ZipFile(handle) as archive:
+            inflated = sum(member.file_size for member in archive.infolist())
+    except zipfile.BadZipFile as error:
+        raise DecodeError(f"{source}: not a readable XLSX workbook: {error}") from error
+    if inflated > limits.max_xlsx_uncompressed_bytes:
+        raise PayloadTooLargeError(
+            f"{source}: the XLSX inflates to {size_text(inflated)}, over the "
+            f"{size_text(limits.max_xlsx_uncompressed_bytes)} cap (OTOP_MAX_XLSX_MIB)"
+        )
+
+
+def read_xlsx_payload(
+    payload: Path | bytes,
+    source: str,
+    export: ExportFormat | None = None,
+    limits: ReadLimits = DEFAULT_LIMITS,
+) -> pd.DataFrame:
+    """Read the first sheet of an XLSX workbook into a table of text (see module docstring).
 
     Numbers become their shortest exact text (``25432495.2``); date cells, which Excel stores
     in CE, are written as ``d/m/yyyy`` BE like every other source date.
     """
     handle = io.BytesIO(payload) if isinstance(payload, bytes) else payload
+    _check_inflated_size(handle, source, limits)
     try:
         workbook = load_workbook(handle, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as error:
@@ -183,22 +263,42 @@ def read_xlsx_payload(payload: Path | bytes, source: str) -> pd.DataFrame:
         header = next(rows, None)
         if header is None:
             raise DecodeError(f"{source}: the XLSX sheet is empty")
+        names = [_cell_text(h) for h in header]
+        if export is not None:
+            check_header(names, export, source)
         width = len(header)
-        body = [
-            [_cell_text(v) for v in (list(row) + [None] * width)[:width]]
-            for row in rows
-            if any(v is not None and str(v).strip() for v in row)
-        ]
+        body = []
+        for row in rows:
+            if any(v is not None and str(v).strip() for v in row):
+                if len(body) == limits.max_xlsx_rows:
+                    raise PayloadTooLargeError(
+                        f"{source}: the XLSX has more than {limits.max_xlsx_rows:,} rows "
+                        "(OTOP_MAX_XLSX_ROWS)"
+                    )
+                body.append([_cell_text(v) for v in (list(row) + [None] * width)[:width]])
     finally:
         workbook.close()
-    return pd.DataFrame(body, columns=[_cell_text(h) for h in header], dtype=str)
+    return pd.DataFrame(body, columns=names, dtype=str)
 
 
-def read_table_payload(payload: Path | bytes, source: str) -> pd.DataFrame:
-    """Read an export (CSV or XLSX, told apart by content) into a table of text."""
-    head, _tail, _size = _edges(payload)
+def read_table_payload(
+    payload: Path | bytes,
+    source: str,
+    export: ExportFormat | None = None,
+    limits: ReadLimits = DEFAULT_LIMITS,
+) -> pd.DataFrame:
+    """Read an export (CSV or XLSX, told apart by content) into a table of text; with
+    ``export``, the header row is checked against it before any row is read."""
+    head, _tail, size = _edges(payload)
+    if size > limits.max_file_bytes:
+        raise PayloadTooLargeError(
+            f"{source}: {size_text(size)}, over the {size_text(limits.max_file_bytes)} cap "
+            "(OTOP_MAX_FILE_MIB)"
+        )
     if head.startswith(XLSX_MAGIC):
-        return read_xlsx_payload(payload, source)
+        return read_xlsx_payload(payload, source, export, limits)
+    if export is not None:
+        check_header(_header(head, source), export, source)
     return read_csv_payload(payload, source)
 
 

@@ -1,5 +1,9 @@
 """The file inbox: export files dropped in a folder, recognised by name, each read once.
 
+Only regular files directly inside the folder are read: a symbolic link (which could point
+anywhere on the machine), a device, a pipe or a folder is skipped and the scan says why. A file
+over the size cap is skipped unread.
+
 A file's dataset is the word in its name that the catalog declares (``products``, ``sales``,
 ``shops``, ``baseline``, ``responses``).
 Files are landed in the raw store like downloads; a file whose content a load has already
@@ -9,10 +13,17 @@ committed is passed over however often it is dropped again (under any name).
 from __future__ import annotations
 
 import shutil
-from dataclasses import dataclass
+import stat
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from otop_sync.connectors.extract import Extract, canonical_from_raw
+from otop_sync.connectors.files import (
+    DEFAULT_LIMITS,
+    PayloadTooLargeError,
+    ReadLimits,
+    size_text,
+)
 from otop_sync.connectors.landing import Landing, RawLandingStore
 from otop_sync.datasets import CATALOG, DatasetSpec, dataset_for_filename
 
@@ -26,6 +37,8 @@ class InboxScan:
     extracts: list[Extract]
     already_loaded: list[Path]
     unrecognised: list[Path]
+    skipped: list[tuple[Path, str]] = field(default_factory=list)
+    """Entries not read, with the reason (a link, not a regular file, too large)."""
 
 
 def land_file(path: Path, dataset: str, landing: RawLandingStore, source: str = "inbox") -> Landing:
@@ -45,11 +58,18 @@ def land_file(path: Path, dataset: str, landing: RawLandingStore, source: str = 
 
 
 def extract_file(
-    path: Path, spec: DatasetSpec, landing: RawLandingStore, source: str = "file"
+    path: Path,
+    spec: DatasetSpec,
+    landing: RawLandingStore,
+    source: str = "file",
+    limits: ReadLimits = DEFAULT_LIMITS,
 ) -> Extract:
     """Land one export file (such as the baseline sheet saved to disk) and read it."""
+    refusal = _refusal(path, limits)
+    if refusal is not None:
+        raise PayloadTooLargeError(f"{path}: {refusal}")
     landed = land_file(path, spec.name, landing, source)
-    table, unknown = canonical_from_raw(landed.raw, spec)
+    table, unknown = canonical_from_raw(landed.raw, spec, limits)
     return Extract(spec.name, source, (landed.raw,), landed.unchanged, table, unknown)
 
 
@@ -61,16 +81,22 @@ class FileInbox:
         folder: Path,
         landing: RawLandingStore,
         catalog: tuple[DatasetSpec, ...] = CATALOG,
+        limits: ReadLimits = DEFAULT_LIMITS,
     ) -> None:
         self.folder = folder
         self.landing = landing
         self.catalog = catalog
+        self.limits = limits
 
     def scan(self) -> InboxScan:
         """Land and read every recognised file not loaded before, in name order."""
         consumed = self.landing.consumed()
-        extracts, already, unrecognised = [], [], []
-        for path in sorted(p for p in self.folder.iterdir() if p.is_file()):
+        extracts, already, unrecognised, skipped = [], [], [], []
+        for path in sorted(self.folder.iterdir()):
+            refusal = _refusal(path, self.limits)
+            if refusal is not None:
+                skipped.append((path, refusal))
+                continue
             dataset = dataset_for_filename(path.name, self.catalog)
             if dataset is None or path.suffix.lower() not in SUFFIXES:
                 unrecognised.append(path)
@@ -79,9 +105,25 @@ class FileInbox:
             if landed.raw.sha256 in consumed:
                 already.append(path)
                 continue
-            table, unknown = canonical_from_raw(landed.raw, dataset)
+            table, unknown = canonical_from_raw(landed.raw, dataset, self.limits)
             extracts.append(Extract(dataset.name, "inbox", (landed.raw,), False, table, unknown))
-        return InboxScan(extracts, already, unrecognised)
+        return InboxScan(extracts, already, unrecognised, skipped)
+
+
+def _refusal(path: Path, limits: ReadLimits) -> str | None:
+    """Why an inbox entry is not read, or None for a regular file within the size cap."""
+    if path.is_symlink():
+        return "a symbolic link; only regular files inside the inbox are read"
+    mode = path.lstat().st_mode
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if not stat.S_ISREG(mode):
+        return "not a regular file"
+    size = path.lstat().st_size
+    if size > limits.max_file_bytes:
+        cap = size_text(limits.max_file_bytes)
+        return f"{size_text(size)}, over the {cap} cap (OTOP_MAX_FILE_MIB)"
+    return None
 
 
 def archive(path: Path, done_folder: Path) -> Path:

@@ -145,29 +145,49 @@ def format_for_filename(filename: str, formats: tuple[ExportFormat, ...]) -> Exp
     return found[0] if len(found) == 1 else None
 
 
+class DuplicateHeaderError(OtopSyncError, ValueError):
+    """A header row that names one of the format's columns twice: which one to read is a
+    guess, so the file is refused."""
+
+
+def check_header(headers: list[object], export: ExportFormat, source: str) -> dict[int, str]:
+    """Match a header row to the format: position → canonical name of each known column.
+
+    A missing required column or a known column named twice is an error naming the source and
+    the column; unknown headers are left out (the caller reports them).
+    """
+    by_header = {normalize_header(c.header): c.name for c in export.columns}
+    positions: dict[int, str] = {}
+    seen: dict[str, int] = {}
+    for position, header in enumerate(headers):
+        canonical = by_header.get(normalize_header(header))
+        if canonical is None:
+            continue
+        if canonical in seen:
+            raise DuplicateHeaderError(
+                f"{source}: column {normalize_header(header)!r} appears twice "
+                f"(columns {seen[canonical] + 1} and {position + 1})"
+            )
+        seen[canonical] = position
+        positions[position] = canonical
+    missing = [c.header for c in export.columns if c.name not in seen and not c.may_be_absent]
+    if missing:
+        raise SchemaDriftError(source, export.name, missing, [str(h) for h in headers])
+    return positions
+
+
 def to_canonical(
     raw: pd.DataFrame, export: ExportFormat, source: str
 ) -> tuple[pd.DataFrame, list[str]]:
-    """Rename a raw table's Thai headers to canonical names.
+    """Rename a raw table's Thai headers to canonical names (see :func:`check_header`).
 
     Returns the table with exactly the format's canonical columns (optional ones that are
     absent are added empty) and the list of unknown headers that were left out.
     """
-    by_header = {normalize_header(c.header): c.name for c in export.columns}
-    renames: dict[object, str] = {}
-    unknown: list[str] = []
-    for header in raw.columns:
-        canonical = by_header.get(normalize_header(header))
-        if canonical is None or canonical in renames.values():
-            unknown.append(str(header))
-        else:
-            renames[header] = canonical
-    missing = [
-        c.header for c in export.columns if c.name not in renames.values() and not c.may_be_absent
-    ]
-    if missing:
-        raise SchemaDriftError(source, export.name, missing, [str(h) for h in raw.columns])
-    table = raw[list(renames)].rename(columns=renames)
+    headers = list(raw.columns)
+    positions = check_header(headers, export, source)
+    unknown = [str(h) for i, h in enumerate(headers) if i not in positions]
+    table = raw.iloc[:, list(positions)].set_axis(list(positions.values()), axis=1)
     for canonical in export.canonical_columns:
         if canonical not in table.columns:
             table[canonical] = ""
