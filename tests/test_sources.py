@@ -101,3 +101,17 @@ def test_the_report_form_is_optional_on_real_hosts(tmp_path, monkeypatch):
     monkeypatch.setenv("OTOP_FORM_RESPONSES_URL", "https://docs.example.test")
     form = http_sources(Settings(), RawLandingStore(tmp_path))["form_responses"]
     assert form.url(form.endpoint.export_path) == "https://docs.example.test/forms/shop-report.csv"
+
+
+@pytest.mark.parametrize("path", ["", "/sheets/baseline.csv?gid=0&single=true&output=csv"])
+def test_the_baseline_url_is_a_host_or_the_published_csv_itself(
+    mock_cdd, tmp_path, monkeypatch, path
+):
+    monkeypatch.setenv("OTOP_SHOPS_URL", mock_cdd.url)
+    monkeypatch.setenv("OTOP_BASELINE_URL", mock_cdd.url + path)
+    monkeypatch.setenv("OTOP_CDD_USERNAME", "otop-officer")
+    monkeypatch.setenv("OTOP_CDD_PASSWORD", "mock-password")
+    source = http_sources(Settings(), RawLandingStore(tmp_path / "raw"))["baseline"]
+    extract = source.extract(province="57")
+    assert extract.rows_read > 0
+    assert extract.raws[0].location.startswith(f"{mock_cdd.url}/sheets/baseline.csv?")

@@ -1,5 +1,6 @@
 """The CDD sources against the mock CDD systems over real HTTP on loopback."""
 
+import re
 import time
 from dataclasses import replace
 
@@ -7,9 +8,11 @@ import pytest
 
 from otop_sync.connectors.cdd import cdd_sources
 from otop_sync.connectors.errors import (
+    TRANSIENT_ERRORS,
     PaginationError,
     SchemaDriftError,
     SourceAuthError,
+    SourceRequestError,
     SourceUnreachableError,
     TruncatedPayloadError,
 )
@@ -114,6 +117,31 @@ def test_lasting_server_errors_raise_and_land_nothing(mock_cdd, landing):
         f"click: {mock_cdd.url}/click/export/shops.csv answered HTTP 502 after 3 retries"
     )
     assert _manifest_lines(landing) == []
+
+
+def test_every_wait_is_logged_with_its_reason_and_length(mock_cdd, landing, caplog):
+    mock_cdd.set_faults("503@shops*2")
+    with caplog.at_level("WARNING", logger="otop_sync.connectors.http"):
+        sources(mock_cdd.url, landing)["shops"].extract()
+    waits = [r.getMessage() for r in caplog.records if r.name == "otop_sync.connectors.http"]
+    assert len(waits) == 2
+    assert all(
+        re.fullmatch(r"retrying /click/export/shops\.csv in \d+\.\d s after HTTP 503", w)
+        for w in waits
+    ), waits
+
+
+def test_a_wrong_path_fails_at_once_and_is_not_retried(mock_cdd, landing):
+    wrong = replace(globals_dataset("sales").endpoint, export_path="/otop/export/nothing.csv")
+    started = time.monotonic()
+    with pytest.raises(SourceRequestError) as caught:
+        sources(mock_cdd.url, landing, endpoints={"sales": wrong})["sales"].extract()
+    assert time.monotonic() - started < 5
+    assert str(caught.value) == (
+        f"otop: {mock_cdd.url}/otop/export/nothing.csv answered HTTP 404 "
+        "(a wrong URL, path or parameter: not retried)"
+    )
+    assert not isinstance(caught.value, TRANSIENT_ERRORS)
 
 
 def test_rate_limit_waits_as_told_within_the_cap(mock_cdd, landing):

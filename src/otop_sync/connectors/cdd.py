@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from pathlib import PurePosixPath
 
 import pandas as pd
 
@@ -70,7 +71,8 @@ class CddSource(HttpSource):
         if not self.endpoint.export_path:
             return self.extract_listing(province, fiscal_year)
         params = self.endpoint.params(province, fiscal_year)
-        suffix = "." + self.endpoint.export_path.rsplit(".", 1)[-1]
+        suffix = PurePosixPath(self.endpoint.export_path).suffix.lower()
+        suffix = suffix if suffix in {".csv", ".xlsx"} else ".csv"  # the content decides anyway
         location = public_url(self.url(self.endpoint.export_path, params))
         reader = (lambda body: read_csv_stream(body, location)) if suffix == ".csv" else None
         landing, streamed = self.download(self.endpoint.export_path, params, suffix, reader)

@@ -9,11 +9,13 @@ from otop_sync.errors import OtopSyncError
 from otop_sync.transforms.formats import SchemaDriftError
 
 __all__ = [
+    "TRANSIENT_ERRORS",
     "DecodeError",
     "PaginationError",
     "SchemaDriftError",
     "SourceAuthError",
     "SourceError",
+    "SourceRequestError",
     "SourceUnreachableError",
     "TruncatedPayloadError",
 ]
@@ -27,6 +29,11 @@ class SourceUnreachableError(SourceError):
     """No answer, or only errors (5xx, 429) after every retry: worth trying again later."""
 
 
+class SourceRequestError(SourceError):
+    """The source refused the request itself (HTTP 4xx): a wrong URL, path or parameter.
+    Asking again cannot help, so it is never retried."""
+
+
 class SourceAuthError(SourceError):
     """Login refused, or the session was not accepted even after logging in again."""
 
@@ -37,6 +44,10 @@ class TruncatedPayloadError(SourceError):
 
 class PaginationError(SourceError):
     """A paginated listing that repeats or skips a page, or does not reach its total."""
+
+
+TRANSIENT_ERRORS: tuple[type[SourceError], ...] = (SourceUnreachableError, TruncatedPayloadError)
+"""The failures that can heal (an outage, a cut transfer): the only ones a run retries."""
 
 
 class DecodeError(SourceError, ValueError):

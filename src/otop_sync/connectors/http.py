@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import logging
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from http.client import IncompleteRead
@@ -30,6 +31,7 @@ from otop_sync import __version__
 from otop_sync.connectors.errors import (
     PaginationError,
     SourceAuthError,
+    SourceRequestError,
     SourceUnreachableError,
     TruncatedPayloadError,
 )
@@ -40,6 +42,8 @@ from otop_sync.errors import OtopSyncError
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 T = TypeVar("T")
+
+LOG = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -69,7 +73,8 @@ class Credentials:
 
 
 class CappedRetry(Retry):
-    """urllib3 Retry that honours Retry-After but never waits longer than a cap."""
+    """urllib3 Retry that honours Retry-After but never waits longer than a cap, and logs every
+    wait with its reason and length."""
 
     def __init__(self, *args: object, max_retry_after: float = 60.0, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
@@ -83,6 +88,18 @@ class CappedRetry(Retry):
     def get_retry_after(self, response: object) -> float | None:
         wait = super().get_retry_after(response)  # type: ignore[arg-type]
         return None if wait is None else min(wait, self.max_retry_after)
+
+    def sleep(self, response: object = None) -> None:
+        wait = (self.get_retry_after(response) if response is not None else None) or (
+            self.get_backoff_time()
+        )
+        last = self.history[-1] if self.history else None
+        reason = (
+            f"HTTP {last.status}" if last is not None and last.status else str(last and last.error)
+        )
+        url = public_url(last.url) if last is not None and last.url else "a request"
+        LOG.warning("retrying %s in %.1f s after %s", url, wait, reason)
+        super().sleep(response)  # type: ignore[arg-type]
 
 
 def build_session(config: HttpConfig) -> requests.Session:
@@ -218,8 +235,9 @@ class HttpSource:
                 )
         if response.status_code >= 400:
             response.close()
-            raise SourceUnreachableError(
-                f"{self.name}: {public_url(url)} answered HTTP {response.status_code}"
+            raise SourceRequestError(
+                f"{self.name}: {public_url(url)} answered HTTP {response.status_code} "
+                "(a wrong URL, path or parameter: not retried)"
             )
         return response
 

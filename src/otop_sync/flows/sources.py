@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from otop_sync.connectors.cdd import CddSource, cdd_sources
 from otop_sync.connectors.errors import SourceError
@@ -52,6 +53,18 @@ def endpoints(
     return merged
 
 
+def at_url(url: str, endpoint: Endpoint) -> tuple[str, Endpoint]:
+    """Where a dataset is fetched from a URL setting: a bare host (``https://host``) gets the
+    dataset's own path; a URL with a path (a published sheet's CSV link) is the document
+    itself, its query included."""
+    parts = urlsplit(url)
+    if parts.path in {"", "/"}:
+        return url, endpoint
+    base = urlunsplit((parts.scheme, parts.netloc, "", "", ""))
+    query = tuple(parse_qsl(parts.query, keep_blank_values=True))
+    return base, replace(endpoint, export_path=parts.path, query=(*endpoint.query, *query))
+
+
 def cdd_password(settings: Settings) -> str:
     """The CDD password: from the Prefect Secret block if one is named, else the setting."""
     if settings.cdd_password_block:
@@ -86,7 +99,7 @@ def http_sources(
         if spec.name == "baseline" and settings.baseline_file is not None:
             continue
         if url:
-            urls[spec] = url
+            urls[spec], paths[spec.name] = at_url(url, endpoint)
         elif endpoint.required:
             unset.append(f"OTOP_{endpoint.url_setting.upper()}")
     if unset:
