@@ -17,7 +17,7 @@ from otop_sync.connectors.errors import (
     TruncatedPayloadError,
 )
 from otop_sync.connectors.http import Credentials, HttpConfig, public_url
-from otop_sync.connectors.landing import RawLandingStore
+from otop_sync.connectors.landing import ConsumedPayloads, RawLandingStore
 from otop_sync.datasets import CATALOG, Endpoint
 from otop_sync.datasets import dataset as globals_dataset
 
@@ -95,7 +95,7 @@ def test_unchanged_after_a_load_is_skipped_via_304(mock_cdd, landing):
     again = source.extract()
     assert not again.unchanged  # fetched, but never loaded: it must be read again
     assert again.table.equals(first.table)
-    landing.mark_consumed(list(first.raws), run_id="run-1")
+    landing.consumed_payloads = ConsumedPayloads.of(first.raws)
     third = source.extract()
     assert third.unchanged
     assert third.rows_read == 0

@@ -6,7 +6,7 @@ import pytest
 from openpyxl import Workbook
 
 from otop_sync.connectors.inbox import FileInbox, archive, extract_file
-from otop_sync.connectors.landing import RawLandingStore
+from otop_sync.connectors.landing import ConsumedPayloads, RawLandingStore
 from otop_sync.datasets.baseline import BASELINE
 from otop_sync.mocks.data import MockSpec, generate
 from otop_sync.mocks.render import export_all
@@ -85,7 +85,7 @@ def test_a_file_dropped_again_is_read_once(inbox, exports):
     shutil.copy(exports["utf-8"]["shops"], inbox.folder / "shops_1.csv")
     first = inbox.scan()
     assert len(first.extracts) == 1
-    inbox.landing.mark_consumed(list(first.extracts[0].raws), run_id="run-1")
+    inbox.landing.consumed_payloads = ConsumedPayloads.of(first.extracts[0].raws)
     shutil.copy(exports["utf-8"]["shops"], inbox.folder / "shops_again.csv")
     second = inbox.scan()
     assert second.extracts == []

@@ -81,6 +81,30 @@ def test_unchanged_source_is_skipped(mock_cdd, flow_settings):
     assert query(flow_settings, "SELECT max(version) FROM kpi_grade") == [(1,)]
 
 
+def test_a_new_warehouse_with_an_old_data_folder_loads_everything(
+    mock_cdd, flow_settings, tmp_path
+):
+    assert sync(mock_cdd, flow_settings).is_completed()
+    fresh = {**flow_settings, "warehouse_url": f"sqlite:///{tmp_path / 'restored.db'}"}
+    state = sync(mock_cdd, fresh)
+    assert state.is_completed(), state.message
+    (report,) = state.result()
+    assert report.skipped == []
+    assert query(fresh, "SELECT count(*) FROM kpi_grade") == [(18 * 8,)]
+    assert query(fresh, "SELECT count(*) FROM monthly_sales") == query(
+        flow_settings, "SELECT count(*) FROM monthly_sales"
+    )
+    again = sync(mock_cdd, fresh)
+    assert sorted(again.result()[0].skipped) == [
+        "baseline",
+        "form_responses",
+        "products",
+        "sales",
+        "shops",
+    ]
+    assert not (tmp_path / "data" / "raw" / "consumed.jsonl").exists()
+
+
 def test_failed_critical_expectation_publishes_no_grades(mock_cdd, flow_settings):
     mock_cdd.set_faults("summary_drift@report")
     state = sync(mock_cdd, flow_settings)

@@ -3,12 +3,16 @@
 Payloads are content-addressed (``objects/ab/<sha256>.<ext>``), so a name never carries a
 credential and the same bytes are stored once. An append-only manifest (``manifest.jsonl``)
 records each landing: source, URL or path, size, fetch time, the request it answered and its
-``ETag``/``Last-Modified``. A second log (``consumed.jsonl``) records which payloads a load
-committed. Together they answer: "is this the payload last loaded for this request?" (then the
-dataset is unchanged and the run can skip it) and "has this content been loaded already?" (then
-a file dropped again is not read again). A payload fetched by a run that failed is not consumed,
-so the next run loads it. Several processes may share one store: both logs are appended under
-an exclusive file lock.
+``ETag``/``Last-Modified``. Several processes may share one store: the manifest is appended
+under an exclusive file lock.
+
+The store is a cache of bytes. What loads have consumed is the warehouse's to know (it is
+written in the load's own transaction): a run reads it at its start as
+:class:`ConsumedPayloads` and the store answers from it "is this the payload last loaded for
+this request?" (then the dataset is unchanged and the run can skip it) and "has this content
+been loaded already?" (then a file dropped again is not read again). A new or restored
+warehouse with an old data folder therefore loads everything; a payload fetched by a run that
+failed is not consumed, so the next run loads it.
 """
 
 from __future__ import annotations
@@ -18,9 +22,9 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
@@ -51,14 +55,30 @@ class Landing:
     unchanged: bool
 
 
+@dataclass(frozen=True)
+class ConsumedPayloads:
+    """What loads have committed, as the warehouse records it (read at a run's start)."""
+
+    last_by_request: Mapping[str, str] = field(default_factory=dict)
+    """Request key → sha256 of the payload last loaded for it."""
+    hashes: frozenset[str] = frozenset()
+    """Every payload ever loaded."""
+
+    @classmethod
+    def of(cls, raws: Iterable[RawFile]) -> ConsumedPayloads:
+        """The record after loading these payloads, in order."""
+        raws = list(raws)
+        return cls({r.request_key: r.sha256 for r in raws}, frozenset(r.sha256 for r in raws))
+
+
 class RawLandingStore:
     """Content-addressed payload storage under one folder (see module docstring)."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, consumed: ConsumedPayloads | None = None) -> None:
         self.root = root
         self.objects = root / "objects"
         self.manifest = root / "manifest.jsonl"
-        self.consumed_log = root / "consumed.jsonl"
+        self.consumed_payloads = consumed or ConsumedPayloads()
         (root / "tmp").mkdir(parents=True, exist_ok=True)
         self.objects.mkdir(parents=True, exist_ok=True)
 
@@ -127,24 +147,13 @@ class RawLandingStore:
                 latest = entry
         return _from_json(latest) if latest else None
 
-    def mark_consumed(self, raws: list[RawFile], run_id: str) -> None:
-        """Record that a load committed these payloads: the same bytes again for the same
-        request are then unchanged, and a file dropped again is not read again."""
-        for raw in raws:
-            entry = {"sha256": raw.sha256, "request_key": raw.request_key, "run_id": run_id}
-            self._append(self.consumed_log, entry)
-
     def last_consumed(self, request_key: str) -> str | None:
         """The sha256 of the last payload a load committed for a request, if any."""
-        latest = None
-        for entry in self._entries(self.consumed_log):
-            if entry["request_key"] == request_key:
-                latest = entry["sha256"]
-        return latest
+        return self.consumed_payloads.last_by_request.get(request_key)
 
-    def consumed(self) -> set[str]:
+    def consumed(self) -> frozenset[str]:
         """Hashes of every payload a load has committed."""
-        return {entry["sha256"] for entry in self._entries(self.consumed_log)}
+        return self.consumed_payloads.hashes
 
     def _append(self, path: Path, entry: dict[str, object]) -> None:
         line = json.dumps(entry, ensure_ascii=False) + "\n"

@@ -22,7 +22,7 @@ from sqlalchemy import Engine
 from otop_sync.connectors.extract import Extract
 from otop_sync.connectors.html import PageFormatError
 from otop_sync.connectors.inbox import FileInbox, extract_file
-from otop_sync.connectors.landing import RawLandingStore
+from otop_sync.connectors.landing import ConsumedPayloads, RawLandingStore
 from otop_sync.datasets import dataset, loaded_datasets
 from otop_sync.datasets.baseline import BASELINE
 from otop_sync.datasets.summary import SUMMARY
@@ -250,7 +250,9 @@ def _sync(
     engine: Engine,
     extract_guard: Callable[[], AbstractContextManager[object]],
 ) -> None:
-    landing = RawLandingStore(settings.data_dir / "raw")
+    with engine.connect() as connection:
+        consumed = ConsumedPayloads(*queries.consumed_payloads(connection))
+    landing = RawLandingStore(settings.data_dir / "raw", consumed)
     codes = outcome.province_codes
     with outcome.timed("extract"), extract_guard():
         extracts, notes = extract_sources(settings, landing, codes, mock_url)
@@ -290,6 +292,16 @@ def _sync(
             for name, rows in typed_rows:
                 load_rows(connection, name, rows, outcome.run_id)
             _record_checks(connection, outcome)
+            loaders.record_consumed(
+                connection,
+                outcome.run_id,
+                [
+                    {"request_key": raw.request_key, "sha256": raw.sha256, "dataset": e.dataset}
+                    for e in outcome.read_extracts()
+                    for raw in e.raws
+                ],
+                datetime.now(UTC),
+            )
         outcome.quarters = quarters_to_grade(rulebook, outcome.as_of)
         with outcome.timed("grade"):
             results = grade_quarters(
@@ -298,7 +310,6 @@ def _sync(
         outcome.notes += [warning for result in results for warning in result.warnings]
         grades = [result.grades for result in results]
         outcome.grades = pd.concat(grades, ignore_index=True) if grades else pd.DataFrame()
-    landing.mark_consumed([raw for e in outcome.extracts for raw in e.raws], outcome.run_id)
 
 
 def run_grading(

@@ -31,6 +31,7 @@ from otop_sync.transforms.deltas import latest_sales
 from otop_sync.transforms.districts import district_table, province
 from otop_sync.warehouse.models import (
     Base,
+    ConsumedPayload,
     District,
     KpiGrade,
     KpiGradeHistory,
@@ -492,6 +493,19 @@ def record_raw_files(
     if files:
         connection.execute(
             RawFileRecord.__table__.insert(), [{**f, "run_id": run_id} for f in files]
+        )
+
+
+def record_consumed(
+    connection: Connection, run_id: str, payloads: Sequence[dict[str, object]], at: datetime
+) -> None:
+    """Record, in the load's transaction, the payloads it consumed (request_key, sha256,
+    dataset): the same bytes for the same request are then unchanged, and a file dropped
+    again is not read again."""
+    if payloads:
+        connection.execute(
+            ConsumedPayload.__table__.insert(),
+            [{**p, "run_id": run_id, "consumed_at": at} for p in payloads],
         )
 
 

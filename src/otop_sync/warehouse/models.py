@@ -309,3 +309,16 @@ class ValidationResult(Base):
     success: Mapped[bool]
     unexpected_count: Mapped[int]
     details: Mapped[dict] = mapped_column(JSON)
+
+
+class ConsumedPayload(Base):
+    """Which payload a load committed for which request (written in the load's transaction):
+    the record that lets a run skip an unchanged source and not read a file dropped again."""
+
+    __tablename__ = "consumed_payload"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    request_key: Mapped[str] = mapped_column(Text, index=True)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    dataset: Mapped[str] = mapped_column(String(20))
+    run_id: Mapped[str] = mapped_column(ForeignKey("sync_run.run_id"), index=True)
+    consumed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

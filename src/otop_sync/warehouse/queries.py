@@ -10,6 +10,7 @@ import pandas as pd
 from sqlalchemy import Connection, func, select
 
 from otop_sync.warehouse.models import (
+    ConsumedPayload,
     District,
     KpiBaseline,
     MonthlySales,
@@ -20,6 +21,17 @@ from otop_sync.warehouse.models import (
 
 def _frame(connection: Connection, statement, columns: list[str]) -> pd.DataFrame:  # type: ignore[no-untyped-def]
     return pd.DataFrame(connection.execute(statement).all(), columns=columns, dtype=object)
+
+
+def consumed_payloads(connection: Connection) -> tuple[dict[str, str], frozenset[str]]:
+    """What loads have consumed: request key → the sha256 last loaded for it, and every
+    sha256 ever loaded."""
+    rows = connection.execute(
+        select(ConsumedPayload.request_key, ConsumedPayload.sha256).order_by(
+            ConsumedPayload.consumed_at, ConsumedPayload.id
+        )
+    ).all()
+    return dict(rows), frozenset(sha for _key, sha in rows)
 
 
 def products(connection: Connection, province_codes: Sequence[str]) -> pd.DataFrame:
