@@ -81,3 +81,34 @@ def test_a_correction_loaded_after_its_original_adds_history_once(engine, chiang
     load_all(engine, {"sales": both}, "run-2")
     load_all(engine, {"sales": both}, "run-3")
     assert _history_count(engine) == 1
+
+
+def test_a_renumbered_producer_is_counted_once_and_the_export_wins(engine, chiang_rai_rows):
+    sales = chiang_rai_rows["sales"]
+    load_all(engine, {"sales": sales}, "run-1")
+    renumbered = sales.copy()
+    row = renumbered.index[(renumbered["producer_code"] != "")][0]
+    old_code = renumbered.at[row, "producer_code"]
+    renumbered.at[row, "producer_code"] = "NEW-0001"
+    counts = load_all(engine, {"sales": renumbered}, "run-2")["sales"]
+    assert (counts.renumbered, counts.inserted) == (1, 1)
+    district, month = renumbered.at[row, "district_code"], renumbered.at[row, "month"]
+    with engine.connect() as connection:
+        total = connection.execute(text("SELECT count(*) FROM monthly_sales")).scalar_one()
+        codes = (
+            connection.execute(
+                text(
+                    "SELECT producer_code FROM monthly_sales WHERE district_code = :d AND month = :m "
+                    "AND producer_code IN (:old, 'NEW-0001')"
+                ),
+                {"d": district, "m": month, "old": old_code},
+            )
+            .scalars()
+            .all()
+        )
+        moved = connection.execute(
+            text("SELECT producer_code, replaced_by_run FROM monthly_sales_history")
+        ).all()
+    assert total == len(sales)
+    assert codes == ["NEW-0001"]
+    assert [tuple(m) for m in moved] == [(old_code, "run-2")]

@@ -54,6 +54,10 @@ class LoadTarget:
     """Typed columns loaded (the key included); ``raw_sha256`` and ``run_id`` are added."""
     corrections: bool = False
     history_table: str | None = None
+    identity: str | None = None
+    """The key column a source may renumber (a producer code): a loaded row absent from the
+    new export whose other key columns and amount equal a new row's under another code is the
+    same figure, and the export's code wins (the old row moves to history)."""
 
 
 @dataclass(frozen=True)

@@ -70,6 +70,7 @@ SALES = DatasetSpec(
         columns=(*SALES_KEY, "province_code", "amount", "recorded_on"),
         corrections=True,
         history_table="monthly_sales_history",
+        identity="producer_code",
     ),
     endpoint=Endpoint(
         system="otop",

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pa_csv
-from sqlalchemy import Column, Connection, MetaData, Table, select, text
+from sqlalchemy import Column, Connection, MetaData, Table, bindparam, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
 from otop_sync.datasets import DatasetSpec, LoadTarget
@@ -58,6 +58,8 @@ class MergeCounts:
     inserted: int
     updated: int
     history: int = 0
+    renumbered: int = 0
+    """Loaded rows found again under a new code (identity drift) and replaced by it."""
 
     @property
     def unchanged(self) -> int:
@@ -311,6 +313,11 @@ def _load_corrections(
         ),
         {"run_id": run_id},
     ).rowcount
+    renumbered = (
+        _replace_renumbered(connection, target, table, latest, stage, history, kept, run_id)
+        if target.identity
+        else 0
+    )
     inserted, updated = _merge(connection, table, stage, key, newer)
     if len(superseded):
         earlier = _stage(connection, history, superseded[kept])
@@ -323,7 +330,60 @@ def _load_corrections(
             {"run_id": run_id},
         ).rowcount
         earlier.drop(connection)
-    return MergeCounts(len(frame), inserted, updated, moved)
+    return MergeCounts(len(frame), inserted, updated, moved + renumbered, renumbered)
+
+
+def _replace_renumbered(
+    connection: Connection,
+    target: LoadTarget,
+    table: Table,
+    staged: pd.DataFrame,
+    stage: Table,
+    history: Table,
+    kept: list[str],
+    run_id: str,
+) -> int:
+    """Identity drift: a loaded row that the new export no longer has, while the export has a
+    row with the same other key columns and amount under a new code (a key not loaded yet),
+    is the same figure renumbered. The export's code wins: the old row moves to history and
+    leaves the table, so the figure is counted once. Returns how many.
+
+    Cheap on a nightly load: only staged rows whose key is new are matched (by the table's
+    month and district index), and only their matches are checked against the export.
+    """
+    identity = str(target.identity)
+    key = list(target.key)
+    new_key = " AND ".join(f'x."{k}" = s."{k}"' for k in key)
+    same_figure = " AND ".join(f'a."{c}" = t."{c}"' for c in (*key, "amount") if c != identity)
+    arrived = f"arrived_{uuid.uuid4().hex[:8]}"
+    connection.execute(
+        text(
+            f'CREATE TEMPORARY TABLE "{arrived}" AS SELECT s.* FROM "{stage.name}" s '
+            f'WHERE NOT EXISTS (SELECT 1 FROM "{table.name}" x WHERE {new_key})'
+        )
+    )
+    candidates = (
+        connection.execute(
+            text(
+                f"SELECT DISTINCT {', '.join(f't.{c}' for c in kept)} "
+                f'FROM "{arrived}" a JOIN "{table.name}" t ON {same_figure} '
+                f'AND a."{identity}" <> t."{identity}"'
+            ).columns(*(table.c[c] for c in kept))
+        )
+        .mappings()
+        .all()
+    )
+    connection.execute(text(f'DROP TABLE "{arrived}"'))
+    exported = set(staged[key].itertuples(index=False, name=None)) if candidates else set()
+    renumbered = [row for row in candidates if tuple(row[k] for k in key) not in exported]
+    if not renumbered:
+        return 0
+    connection.execute(history.insert(), [{**row, "replaced_by_run": run_id} for row in renumbered])
+    connection.execute(
+        table.delete().where(*(table.c[k] == bindparam(f"key_{k}") for k in key)),
+        [{f"key_{k}": row[k] for k in key} for row in renumbered],
+    )
+    return len(renumbered)
 
 
 def write_rules(connection: Connection, rows: list[dict[str, object]]) -> None:
