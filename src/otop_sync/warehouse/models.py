@@ -17,6 +17,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     MetaData,
@@ -233,54 +234,70 @@ class KpiTargetProvince(Base):
     run_id: Mapped[str] = mapped_column(String(36))
 
 
-class _GradeColumns:
-    """The columns of a grade, shared by the current table and its history."""
+class KpiGradeVersion(Base):
+    """One version of a district's grade for a quarter: the grade and how it was reached.
 
-    products_added: Mapped[int]
-    products_target: Mapped[int]
-    products_met: Mapped[bool]
-    sales: Mapped[Decimal] = mapped_column(Baht)
-    base_sales: Mapped[Decimal] = mapped_column(Baht)
-    sales_target: Mapped[Decimal] = mapped_column(Baht)
-    sales_met: Mapped[bool]
-    shops_registered: Mapped[int]
-    interested_q1: Mapped[int]
-    shop_level: Mapped[str | None] = mapped_column(String(1))
-    grade: Mapped[str | None] = mapped_column(String(1))
-    failed_criteria: Mapped[str] = mapped_column(String(40))
-    next_grade: Mapped[str | None] = mapped_column(String(1))
-    missing_products: Mapped[int]
-    missing_sales: Mapped[Decimal] = mapped_column(Baht)
-    missing_shops: Mapped[int]
-    status: Mapped[str] = mapped_column(String(12))
-    """``provisional`` until the quarter's last sales are due, then ``final``."""
-    as_of: Mapped[date]
-    version: Mapped[int]
-    run_id: Mapped[str] = mapped_column(String(36))
-    computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    A regrade that changes anything writes a new version and stamps the one it replaces
+    (``replaced_at``, ``replaced_by_run``); the current version is the one not replaced. The
+    criteria's figures are in :class:`KpiGradeCriterion`; ``kpi_grade`` and
+    ``kpi_grade_history`` are views pivoting both back to the analysts' wide columns (see the
+    migration ``0002``).
+    """
 
-
-class KpiGrade(_GradeColumns, Base):
-    """The current grade per district and quarter."""
-
-    __tablename__ = "kpi_grade"
+    __tablename__ = "kpi_grade_version"
     fiscal_year: Mapped[int] = mapped_column(Integer, primary_key=True)
     quarter: Mapped[int] = mapped_column(Integer, primary_key=True)
     district_code: Mapped[str] = mapped_column(
         ForeignKey("district.district_code"), primary_key=True
     )
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    grade: Mapped[str | None] = mapped_column(String(1))
+    failed_criteria: Mapped[str] = mapped_column(String(200))
+    next_grade: Mapped[str | None] = mapped_column(String(1))
+    status: Mapped[str] = mapped_column(String(12))
+    """``provisional`` until the quarter's last sales are due, then ``final``."""
+    as_of: Mapped[date]
+    run_id: Mapped[str] = mapped_column(String(36))
+    computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    replaced_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    replaced_by_run: Mapped[str | None] = mapped_column(String(36))
 
 
-class KpiGradeHistory(_GradeColumns, Base):
-    """Every earlier version of a grade, with the run that replaced it."""
+class KpiGradeCriterion(Base):
+    """One criterion of one grade version, long-form: its actual against its target.
 
-    __tablename__ = "kpi_grade_history"
+    ``unit`` is ``count`` or ``baht`` (both kept as ``NUMERIC(18,2)``); ``basis`` is what the
+    target was computed from (base-year sales), ``level`` the level a level criterion reached,
+    ``missing`` what the next grade still needs.
+    """
+
+    __tablename__ = "kpi_grade_criterion"
     fiscal_year: Mapped[int] = mapped_column(Integer, primary_key=True)
     quarter: Mapped[int] = mapped_column(Integer, primary_key=True)
     district_code: Mapped[str] = mapped_column(String(4), primary_key=True)
     version: Mapped[int] = mapped_column(Integer, primary_key=True)
-    replaced_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    replaced_by_run: Mapped[str] = mapped_column(String(36))
+    criterion: Mapped[str] = mapped_column(String(40), primary_key=True)
+    position: Mapped[int]
+    """The criterion's place in its fiscal year's rules: grade rows list criteria in order."""
+    unit: Mapped[str] = mapped_column(String(8))
+    actual: Mapped[Decimal] = mapped_column(Baht)
+    target: Mapped[Decimal] = mapped_column(Baht)
+    basis: Mapped[Decimal | None] = mapped_column(Baht)
+    met: Mapped[bool]
+    level: Mapped[str | None] = mapped_column(String(1))
+    missing: Mapped[Decimal] = mapped_column(Baht)
+
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["fiscal_year", "quarter", "district_code", "version"],
+            [
+                "kpi_grade_version.fiscal_year",
+                "kpi_grade_version.quarter",
+                "kpi_grade_version.district_code",
+                "kpi_grade_version.version",
+            ],
+        ),
+    )
 
 
 class Quarantine(Base):
