@@ -84,7 +84,7 @@ def test_db_upgrade_creates_the_warehouse(tmp_path):
     url = f"sqlite:///{tmp_path / 'otop.db'}"
     result = run("db", "upgrade", "--warehouse", url)
     assert result.returncode == 0, result.stderr
-    assert result.stdout == f"warehouse {url} is at revision 0001\n"
+    assert result.stdout == f"warehouse {url} is at revision 0002\n"
     assert (tmp_path / "otop.db").exists()
 
 

@@ -20,11 +20,10 @@ from otop_sync.transforms.criteria import (
     Criterion,
     CriterionResult,
     LevelCriterion,
+    Number,
     label_of,
 )
 from otop_sync.transforms.fiscal import Quarter
-
-Number = int | Decimal
 
 
 @dataclass(frozen=True, slots=True)

@@ -106,7 +106,10 @@ def rulebook_from_document(document: Mapping[str, Any]) -> RuleBook:
         if not str(key).isdigit():
             raise RulesError(f"{where}: the fiscal year must be a BE year such as 2567")
         for unknown in sorted(set(entry) - {"base_year", "criteria"}):
-            raise RulesError(f"{where}.{unknown}: unknown key (expected base_year, criteria)")
+            raise RulesError(
+                f"{where}.{unknown}: unknown key (a fiscal year has base_year and a "
+                f"[{where}.criteria.NAME] table per criterion)"
+            )
         years[int(key)] = KpiRules(
             fiscal_year=int(key),
             base_year=int_parameter(entry.get("base_year"), f"{where}.base_year"),
