@@ -8,6 +8,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import Any, Self
 
 import pandas as pd
@@ -15,7 +16,7 @@ import pytest
 from sqlalchemy import text
 
 from otop_sync.flows.steps import grade_quarters
-from otop_sync.reports.quarter import build_report, to_markdown
+from otop_sync.reports.quarter import build_report, render, to_markdown
 from otop_sync.rules import load_rulebook
 from otop_sync.transforms.criteria import (
     Criterion,
@@ -193,3 +194,48 @@ def test_dropping_the_criterion_from_the_rules_makes_new_versions(engine, chiang
         for code, grade in sorted(EXPECTED_GRADES.items())
     ]
     assert kept == 18
+
+
+WITHOUT_SALES_TOML = """
+version = "test.no-sales"
+
+[fiscal_year.2567]
+base_year = 2566
+
+[fiscal_year.2567.criteria.products]
+target = 1
+
+[fiscal_year.2567.criteria.shops]
+level_percent = { D = "25", C = "50", B = "75", A = "100" }
+"""
+
+
+def test_a_year_need_not_grade_every_criterion_of_the_letter(engine, chiang_rai_rows):
+    """Rules without the sales criterion: grades come from products and shops alone, the
+    sales columns are NULL, and the report still builds."""
+    load_all(engine, chiang_rai_rows, "run-1")
+    rulebook = rulebook_from_document(tomllib.loads(WITHOUT_SALES_TOML))
+    with engine.begin() as connection:
+        grade_quarters(connection, [Q2], ["57"], rulebook, FINAL_DAY, "run-1")
+    with engine.connect() as connection:
+        grades = dict(connection.execute(text("SELECT district_code, grade FROM kpi_grade")).all())
+        sales = connection.execute(
+            text("SELECT DISTINCT sales, sales_target, sales_met FROM kpi_grade")
+        ).all()
+        rule = connection.execute(
+            text("SELECT products_target, sales_growth_percent, percent_d FROM kpi_rule")
+        ).one()
+        seed_sales = connection.execute(
+            text("SELECT DISTINCT base_sales, sales_target FROM v_seed_table")
+        ).all()
+        report = build_report(connection, Q2, "57")
+    held_back_by_sales = {"5707": "B", "5712": "B"}  # their shop level, once sales do not count
+    assert grades == {**EXPECTED_GRADES, **held_back_by_sales}
+    assert sales == [(None, None, None)]
+    assert (rule[0], rule[1], Decimal(str(rule[2]))) == (1, None, Decimal(25))
+    assert seed_sales == [(None, None)]
+    assert report.labels["sales_target"] == "เป้าหมายร้อยละ -"
+    markdown = to_markdown(report)
+    assert "| 12 | 5712 | พญาเม็งราย | 1 |  |  | 18 |" in markdown
+    assert render(report, "html").count(b"<svg") == 2
+    assert render(report, "xlsx").startswith(b"PK")

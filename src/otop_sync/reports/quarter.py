@@ -63,8 +63,9 @@ class QuarterReport:
 
 
 def _number(value: object) -> str:
-    """A percentage as the letter prints it: 2, 25, 7.5 (no trailing zeros)."""
-    return format(Decimal(str(value)).normalize(), "f")
+    """A percentage as the letter prints it: 2, 25, 7.5 (no trailing zeros); ``-`` when the
+    year's rules do not grade the criterion."""
+    return "-" if value is None else format(Decimal(str(value)).normalize(), "f")
 
 
 def _labels(quarter: Quarter, rule: dict) -> dict[str, str]:
@@ -121,9 +122,7 @@ def build_report(connection: Connection, quarter: Quarter, province_code: str) -
         "order": "",
         "district_code": province_code,
         "district_name_th": "รวม",
-        "products_added": int(frame["products_added"].sum()),
-        "sales": sum(frame["sales"], Decimal(0)),
-        "shops_registered": int(frame["shops_registered"].sum()),
+        **{column: _total(frame[column]) for column in ACTUAL_COLUMNS},
         "grade": " ".join(
             f"{g or 'ไม่ได้'}={int((frame['grade'].fillna('-') == (g or '-')).sum())}" for g in GRADES
         ),
@@ -135,6 +134,12 @@ def build_report(connection: Connection, quarter: Quarter, province_code: str) -
     return QuarterReport(
         quarter, str(total["name_th"]).removeprefix("รวม (จังหวัด").rstrip(")"), frame, labels
     )
+
+
+def _total(actuals: pd.Series) -> int | Decimal | None:
+    """The province's actual: the districts' added up (None if the criterion is not graded)."""
+    values = [v for v in actuals.tolist() if v is not None and not pd.isna(v)]
+    return sum(values[1:], values[0]) if values else None
 
 
 def _actual(grade: GradeRow, criterion: str) -> int | Decimal | None:
@@ -268,7 +273,7 @@ def _sales_chart(rows: pd.DataFrame) -> str:
     for i, row in enumerate(districts):
         y = 16 + i * bar
         name = html.escape(row["district_name_th"])
-        sales, target = Decimal(str(row["sales"])), Decimal(str(row["sales_target"]))
+        sales, target = (Decimal(str(row[c] or 0)) for c in ("sales", "sales_target"))
         ratio = float(sales / target) if target else 0.0
         length = min(ratio, ceiling) / ceiling * span
         colour = GRADE_COLOURS[_grade_of(row["grade"])]

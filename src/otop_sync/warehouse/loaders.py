@@ -293,27 +293,40 @@ def load_sales(connection: Connection, sales: pd.DataFrame, run_id: str) -> Merg
 
 
 def write_rules(connection: Connection, rows: list[dict[str, object]]) -> None:
-    """Record the KPI rules used (one row per fiscal year)."""
-    statement = _insert(connection)(KpiRule.__table__)
-    columns = [c for c in rows[0] if c != "fiscal_year"] if rows else []
+    """Record the KPI rules used (one row per fiscal year); a parameter the year's criteria
+    do not have is NULL."""
+    table = KpiRule.__table__
+    statement = _insert(connection)(table)
+    columns = [c.name for c in table.columns if c.name != "fiscal_year"]
     statement = statement.on_conflict_do_update(
         index_elements=["fiscal_year"], set_={c: statement.excluded[c] for c in columns}
     )
     if rows:
-        connection.execute(statement, rows)
+        connection.execute(
+            statement, [{c.name: r.get(c.name) for c in table.columns} for r in rows]
+        )
+
+
+def _with_columns(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """The frame's ``columns``, a missing one as NULLs."""
+    missing = [c for c in columns if c not in frame.columns]
+    return frame.assign(**dict.fromkeys(missing))[columns]
 
 
 def write_targets(
     connection: Connection, districts: pd.DataFrame, totals: pd.DataFrame, run_id: str
 ) -> MergeCounts:
-    """Upsert a quarter's district targets and the province total rows."""
+    """Upsert a quarter's district targets and the province total rows (a target column that
+    the year's criteria do not give is NULL)."""
     district_columns = [c.name for c in KpiTarget.__table__.columns if c.name != "run_id"]
-    counts = _merge_rows(connection, KpiTarget, districts[district_columns], BASELINE_KEY, run_id)
+    counts = _merge_rows(
+        connection, KpiTarget, _with_columns(districts, district_columns), BASELINE_KEY, run_id
+    )
     total_columns = [c.name for c in KpiTargetProvince.__table__.columns if c.name != "run_id"]
     _merge_rows(
         connection,
         KpiTargetProvince,
-        totals[total_columns],
+        _with_columns(totals, total_columns),
         ["fiscal_year", "quarter", "province_code"],
         run_id,
     )

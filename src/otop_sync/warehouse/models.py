@@ -183,12 +183,13 @@ class KpiRule(Base):
     fiscal_year: Mapped[int] = mapped_column(Integer, primary_key=True)
     rules_version: Mapped[str] = mapped_column(String(40))
     base_year: Mapped[int]
-    products_target: Mapped[int]
-    sales_growth_percent: Mapped[Decimal] = mapped_column(Numeric(7, 3))
-    percent_d: Mapped[Decimal] = mapped_column(Numeric(7, 3))
-    percent_c: Mapped[Decimal] = mapped_column(Numeric(7, 3))
-    percent_b: Mapped[Decimal] = mapped_column(Numeric(7, 3))
-    percent_a: Mapped[Decimal] = mapped_column(Numeric(7, 3))
+    # The letter's criteria's parameters; NULL in a year whose rules do not grade that criterion.
+    products_target: Mapped[int | None]
+    sales_growth_percent: Mapped[Decimal | None] = mapped_column(Numeric(7, 3))
+    percent_d: Mapped[Decimal | None] = mapped_column(Numeric(7, 3))
+    percent_c: Mapped[Decimal | None] = mapped_column(Numeric(7, 3))
+    percent_b: Mapped[Decimal | None] = mapped_column(Numeric(7, 3))
+    percent_a: Mapped[Decimal | None] = mapped_column(Numeric(7, 3))
 
 
 class KpiTarget(Base):
@@ -200,14 +201,15 @@ class KpiTarget(Base):
     district_code: Mapped[str] = mapped_column(
         ForeignKey("district.district_code"), primary_key=True
     )
-    products_target: Mapped[int]
-    base_sales: Mapped[Decimal] = mapped_column(Baht)
-    sales_target: Mapped[Decimal] = mapped_column(Baht)
-    interested_q1: Mapped[int]
-    threshold_d: Mapped[int]
-    threshold_c: Mapped[int]
-    threshold_b: Mapped[int]
-    threshold_a: Mapped[int]
+    # Each criterion's targets; NULL in a year whose rules do not grade that criterion.
+    products_target: Mapped[int | None]
+    base_sales: Mapped[Decimal | None] = mapped_column(Baht)
+    sales_target: Mapped[Decimal | None] = mapped_column(Baht)
+    interested_q1: Mapped[int | None]
+    threshold_d: Mapped[int | None]
+    threshold_c: Mapped[int | None]
+    threshold_b: Mapped[int | None]
+    threshold_a: Mapped[int | None]
     base_sales_source: Mapped[str] = mapped_column(String(20))
     """``published`` (the baseline sheet) or ``computed`` (the base year's sales data)."""
     computed_base_sales: Mapped[Decimal | None] = mapped_column(Baht)
@@ -223,14 +225,15 @@ class KpiTargetProvince(Base):
     quarter: Mapped[int] = mapped_column(Integer, primary_key=True)
     province_code: Mapped[str] = mapped_column(String(2), primary_key=True)
     name_th: Mapped[str] = mapped_column(String(120))
-    products_target: Mapped[int]
-    base_sales: Mapped[Decimal] = mapped_column(Baht)
-    sales_target: Mapped[Decimal] = mapped_column(Baht)
-    interested_q1: Mapped[int]
-    threshold_d: Mapped[int]
-    threshold_c: Mapped[int]
-    threshold_b: Mapped[int]
-    threshold_a: Mapped[int]
+    # Each criterion's targets; NULL in a year whose rules do not grade that criterion.
+    products_target: Mapped[int | None]
+    base_sales: Mapped[Decimal | None] = mapped_column(Baht)
+    sales_target: Mapped[Decimal | None] = mapped_column(Baht)
+    interested_q1: Mapped[int | None]
+    threshold_d: Mapped[int | None]
+    threshold_c: Mapped[int | None]
+    threshold_b: Mapped[int | None]
+    threshold_a: Mapped[int | None]
     run_id: Mapped[str] = mapped_column(String(36))
 
 

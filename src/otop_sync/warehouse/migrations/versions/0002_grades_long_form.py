@@ -8,7 +8,9 @@ same columns, pivoted from the one copy of the figures. Versions stay put: a new
 new header (version + 1) and the replaced one is stamped ``replaced_at``/``replaced_by_run``.
 
 Existing grades and their history are copied over (the history's version rows keep their
-numbers); ``downgrade`` copies them back.
+numbers); ``downgrade`` copies them back. The letter's criteria's columns of ``kpi_rule``,
+``kpi_target`` and ``kpi_target_province`` may now be NULL: a fiscal year's rules need not grade
+every criterion.
 
 Revision ID: 0002
 Revises: 0001
@@ -73,6 +75,52 @@ V_GRADE = """
                g.missing_shops, g.as_of, g.version, g.computed_at
         FROM kpi_grade g JOIN district d ON d.district_code = g.district_code"""
 """``v_grade`` as migration 0001 made it (it reads ``kpi_grade``, so it is made again)."""
+V_SEED_TABLE = """
+        SELECT t.fiscal_year, t.quarter, d.province_code, 0 AS is_total, t.district_code,
+               d.name_th AS district_name_th, t.products_target, t.base_sales, t.sales_target,
+               t.interested_q1, t.threshold_d, t.threshold_c, t.threshold_b, t.threshold_a
+        FROM kpi_target t JOIN district d ON d.district_code = t.district_code
+        UNION ALL
+        SELECT p.fiscal_year, p.quarter, p.province_code, 1 AS is_total, p.province_code,
+               p.name_th, p.products_target, p.base_sales, p.sales_target, p.interested_q1,
+               p.threshold_d, p.threshold_c, p.threshold_b, p.threshold_a
+        FROM kpi_target_province p"""
+"""``v_seed_table`` as migration 0001 made it (SQLite rebuilds the tables it reads)."""
+CRITERION_COLUMNS = {
+    "kpi_rule": {
+        "products_target": sa.Integer(),
+        **{
+            column: sa.Numeric(precision=7, scale=3)
+            for column in (
+                "sales_growth_percent",
+                "percent_d",
+                "percent_c",
+                "percent_b",
+                "percent_a",
+            )
+        },
+    },
+    **{
+        table: {
+            "products_target": sa.Integer(),
+            "base_sales": sa.Numeric(precision=18, scale=2),
+            "sales_target": sa.Numeric(precision=18, scale=2),
+            "interested_q1": sa.Integer(),
+            **{f"threshold_{level}": sa.Integer() for level in "dcba"},
+        }
+        for table in ("kpi_target", "kpi_target_province")
+    },
+}
+"""The letter's criteria's columns, NULL where a year's rules do not grade the criterion."""
+
+
+def _criterion_columns_nullable(nullable: bool) -> None:
+    op.execute("DROP VIEW v_seed_table")
+    for table, columns in CRITERION_COLUMNS.items():
+        with op.batch_alter_table(table) as batch_op:
+            for column, type_ in columns.items():
+                batch_op.alter_column(column, existing_type=type_, nullable=nullable)
+    op.execute(f"CREATE VIEW v_seed_table AS {V_SEED_TABLE}")
 
 
 def _create_views() -> None:
@@ -192,9 +240,11 @@ def upgrade() -> None:
     op.drop_table("kpi_grade_history")
     op.drop_table("kpi_grade")
     _create_views()
+    _criterion_columns_nullable(True)
 
 
 def downgrade() -> None:
+    _criterion_columns_nullable(False)
     for view in ("v_grade", "kpi_grade", "kpi_grade_history"):
         op.execute(f"DROP VIEW {view}")
     op.create_table(
