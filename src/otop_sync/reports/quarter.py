@@ -27,7 +27,7 @@ from otop_sync.warehouse import queries
 FORMATS = ("xlsx", "csv", "md", "html")
 GRADES = [*reversed(LEVELS), None]
 """Grades from best to none, as the total row and the chart count them."""
-BAHT = {"base_sales", "sales_target", "sales", "missing_sales"}
+BAHT = {"base_sales", "sales_target", "sales"}
 ACTUAL_COLUMNS = {"products_added": "products", "sales": "sales", "shops_registered": "shops"}
 """The letter's achievement columns and the criteria they show the actual of."""
 
@@ -104,7 +104,7 @@ def build_report(connection: Connection, quarter: Quarter, province_code: str) -
         raise ReportError(f"no grades for province {province_code} in {quarter}: run a sync first")
     records = []
     for order, target in enumerate(graded, start=1):
-        grade = grades[str(target["district_code"])]
+        grade = grades[target["district_code"]]
         records.append(
             {
                 **target,
