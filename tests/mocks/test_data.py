@@ -13,7 +13,8 @@ from otop_sync.datasets.shops import SHOPS
 from otop_sync.flows.targets import targets_from_baseline_file
 from otop_sync.mocks.data import MockSpec, allocate, generate
 from otop_sync.mocks.render import export_all
-from otop_sync.transforms.deltas import latest_sales, quarter_actuals
+from otop_sync.transforms.criteria import QuarterData, quarter_actuals
+from otop_sync.transforms.deltas import latest_sales
 from otop_sync.transforms.fiscal import Quarter
 from otop_sync.transforms.formats import to_canonical
 from otop_sync.transforms.grades import grade_quarter
@@ -97,9 +98,10 @@ def test_2567q2_grades_cover_every_outcome(chiang_rai_exports, rulebook):
     products, sales, shops = _typed(chiang_rai_exports)
     quarter = Quarter(2567, 2)
     targets = targets_from_baseline_file(chiang_rai_exports[3], quarter, rulebook).iloc[:-1]
+    criteria = rulebook.for_year(2567).criteria
+    data = QuarterData(quarter, products, latest_sales(sales), shops)
     graded = grade_quarter(
-        targets,
-        quarter_actuals(products, latest_sales(sales), shops, quarter, targets["district_code"]),
+        targets, quarter_actuals(criteria, data, targets["district_code"]), criteria
     )
     outcome = {
         row["district_code"]: (
@@ -109,9 +111,9 @@ def test_2567q2_grades_cover_every_outcome(chiang_rai_exports, rulebook):
         for row in graded.to_dict("records")
     }
     assert outcome == EXPECTED_2567Q2
-    by_code = graded.set_index("district_code")
-    assert by_code.at["5702", "sales"] == by_code.at["5702", "sales_target"]  # met to the satang
-    assert by_code.at["5712", "missing_sales"] == Decimal("0.01")  # one satang short
+    sales = {row["district_code"]: row["criteria"][1] for row in graded.to_dict("records")}
+    assert sales["5702"].actual == sales["5702"].target  # met to the satang
+    assert sales["5712"].missing == Decimal("0.01")  # one satang short
 
 
 def test_national_scale_has_every_district_and_the_promised_volume():

@@ -5,22 +5,37 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from otop_sync.transforms.grades import grade_district, grade_quarter, shop_level
+from otop_sync.transforms.criteria.products import ProductsAdded
+from otop_sync.transforms.criteria.sales import SalesAgainstTarget
+from otop_sync.transforms.criteria.shops import ShopUnits
+from otop_sync.transforms.grades import grade_district, grade_quarter
 
 THRESHOLDS = {"D": 3, "C": 5, "B": 8, "A": 10}  # Mae Chan: 10 interested
+BASE = Decimal("243200733.24")
 TARGET = Decimal("248064747.90")
 ORDER = [None, "D", "C", "B", "A"]
+SHOPS = ShopUnits(dict(zip("DCBA", map(Decimal, ("25", "50", "75", "100")), strict=True)))
+CRITERIA = (ProductsAdded(1), SalesAgainstTarget(Decimal(2)), SHOPS)
+
+
+def targets(thresholds=THRESHOLDS):
+    return {
+        "products_target": 1,
+        "base_sales": BASE,
+        "sales_target": TARGET,
+        "interested_q1": 10,
+        **{f"threshold_{level.lower()}": units for level, units in thresholds.items()},
+    }
 
 
 def grade(products=1, sales=TARGET, shops=10, thresholds=THRESHOLDS):
     return grade_district(
-        products_added=products,
-        sales=sales,
-        shops_registered=shops,
-        products_target=1,
-        sales_target=TARGET,
-        thresholds=thresholds,
+        CRITERIA, {"products": products, "sales": sales, "shops": shops}, targets(thresholds)
     )
+
+
+def missing(result):
+    return tuple(result[name].missing for name in ("products", "sales", "shops"))
 
 
 @pytest.mark.parametrize(
@@ -28,26 +43,28 @@ def grade(products=1, sales=TARGET, shops=10, thresholds=THRESHOLDS):
     [(0, None), (2, None), (3, "D"), (4, "D"), (5, "C"), (8, "B"), (10, "A"), (99, "A")],
 )
 def test_shop_level(shops, level):
-    assert shop_level(shops, THRESHOLDS) == level
+    assert SHOPS.level(shops, targets()) == level
 
 
 def test_all_criteria_met_gives_the_shop_level():
     result = grade(shops=8)
     assert (result.grade, result.failed_criteria, result.next_grade) == ("B", "", "A")
-    assert (result.missing_products, result.missing_sales, result.missing_shops) == (0, 0, 2)
+    assert missing(result) == (0, 0, 2)
+    assert [r.met for r in result.criteria] == [True, True, True]
+    assert (result["sales"].basis, result["shops"].target) == (BASE, 10)
 
 
 def test_grade_a_has_nothing_missing():
     result = grade(shops=12)
-    assert (result.grade, result.next_grade, result.missing_shops) == ("A", None, 0)
+    assert (result.grade, result.next_grade, result["shops"].missing) == ("A", None, 0)
 
 
 def test_sales_one_satang_short_means_no_grade():
     result = grade(sales=TARGET - Decimal("0.01"), shops=10)
     assert result.grade is None
-    assert result.shop_level == "A"
+    assert result["shops"].level == "A"
     assert result.failed_criteria == "sales"
-    assert (result.next_grade, result.missing_sales, result.missing_shops) == (
+    assert (result.next_grade, result["sales"].missing, result["shops"].missing) == (
         "A",
         Decimal("0.01"),
         0,
@@ -56,39 +73,36 @@ def test_sales_one_satang_short_means_no_grade():
 
 def test_no_new_product_means_no_grade():
     result = grade(products=0, shops=5)
-    assert (result.grade, result.failed_criteria, result.missing_products) == (None, "products", 1)
+    assert (result.grade, result.failed_criteria, result["products"].missing) == (
+        None,
+        "products",
+        1,
+    )
     assert result.next_grade == "C"
 
 
 def test_every_criterion_failing_is_listed():
     result = grade(products=0, sales=Decimal("0"), shops=1)
     assert result.failed_criteria == "products,sales,shops"
-    assert (result.next_grade, result.missing_shops) == ("D", 2)
-    assert result.missing_sales == TARGET
+    assert (result.next_grade, result["shops"].missing) == ("D", 2)
+    assert result["sales"].missing == TARGET
 
 
 def test_grade_quarter_joins_targets_and_actuals():
-    targets = pd.DataFrame(
+    table = pd.DataFrame(
         [
             {
                 "district_code": "5707",
-                "products_target": 1,
-                "sales_target": TARGET,
-                "threshold_d": 3,
-                "threshold_c": 5,
-                "threshold_b": 8,
-                "threshold_a": 10,
+                **targets(),
             }
         ]
     )
-    actuals = pd.DataFrame(
-        [{"district_code": "5707", "products_added": 2, "sales": TARGET, "shops_registered": 5}]
-    )
-    graded = grade_quarter(targets, actuals)
+    actuals = pd.DataFrame([{"district_code": "5707", "products": 2, "sales": TARGET, "shops": 5}])
+    graded = grade_quarter(table, actuals, CRITERIA)
     assert graded.loc[0, "grade"] == "C"
-    assert graded.loc[0, "missing_shops"] == 3
+    assert graded.loc[0, "criteria"][2].missing == 3
     with pytest.raises(ValueError, match=r"^no actual figures for districts 5707$"):
-        grade_quarter(targets, actuals.iloc[0:0])
+        grade_quarter(table, actuals.iloc[0:0], CRITERIA)
 
 
 counts = st.integers(min_value=0, max_value=50)
@@ -109,10 +123,11 @@ def test_meeting_what_is_missing_reaches_the_next_grade(products, sales, shops, 
     before = grade(products=products, sales=sales, shops=shops, thresholds=thresholds)
     if before.next_grade is None:
         return
+    more_products, more_sales, more_shops = missing(before)
     after = grade(
-        products=products + before.missing_products,
-        sales=sales + before.missing_sales,
-        shops=shops + before.missing_shops,
+        products=products + more_products,
+        sales=sales + more_sales,
+        shops=shops + more_shops,
         thresholds=thresholds,
     )
     assert ORDER.index(after.grade) >= ORDER.index(before.next_grade)

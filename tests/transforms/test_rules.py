@@ -6,23 +6,26 @@ from otop_sync.rules import load_rulebook
 from otop_sync.transforms.rules import RulesError, rulebook_from_document
 
 
-def _doc(**year):
-    entry = {
-        "base_year": 2566,
-        "products_target": 1,
-        "sales_growth_percent": "2",
-        "shop_level_percent": {"D": "25", "C": "50", "B": "75", "A": "100"},
+def _doc(**criteria):
+    tables = {
+        "products": {"target": 1},
+        "sales": {"growth_percent": "2"},
+        "shops": {"level_percent": {"D": "25", "C": "50", "B": "75", "A": "100"}},
     }
-    entry.update(year)
+    for name, change in criteria.items():
+        tables[name] = {**tables[name], **change} if change is not None else None
+    entry = {"base_year": 2566, "criteria": {k: v for k, v in tables.items() if v is not None}}
     return {"version": "t1", "fiscal_year": {"2567": entry}}
 
 
 def test_bundled_rules_are_the_letters():
     rules = load_rulebook().for_year(2567)
     assert rules.base_year == 2566
-    assert rules.products_target == 1
-    assert rules.sales_factor == Decimal("1.02")
-    assert dict(rules.shop_level_percent) == {"D": 25, "C": 50, "B": 75, "A": 100}
+    assert [c.name for c in rules.criteria] == ["products", "sales", "shops"]
+    assert rules.criterion("products").target == 1
+    assert rules.criterion("sales").factor == Decimal("1.02")
+    assert dict(rules.criterion("shops").level_percent) == {"D": 25, "C": 50, "B": 75, "A": 100}
+    assert rules.level_criterion.name == "shops"
 
 
 def test_year_without_rules_names_the_years_covered():
@@ -38,28 +41,43 @@ def test_year_without_rules_names_the_years_covered():
     ("change", "message"),
     [
         (
-            {"sales_growth_percent": 2.5},
-            "fiscal_year.2567.sales_growth_percent must be a number written as a string or an integer",
+            {"sales": {"growth_percent": 2.5}},
+            "fiscal_year.2567.criteria.sales.growth_percent must be a number written as a string "
+            "or an integer",
         ),
         (
-            {"sales_growth_percent": "two"},
-            "fiscal_year.2567.sales_growth_percent is not a number: 'two'",
+            {"sales": {"growth_percent": "two"}},
+            "fiscal_year.2567.criteria.sales.growth_percent is not a number: 'two'",
         ),
         (
-            {"sales_growth_percent": "-1"},
-            "fiscal_year.2567.sales_growth_percent must be a non-negative number, got '-1'",
+            {"sales": {"growth_percent": "-1"}},
+            "fiscal_year.2567.criteria.sales.growth_percent must be a non-negative number, "
+            "got '-1'",
         ),
         (
-            {"products_target": "1"},
-            "fiscal_year.2567.products_target must be a whole number, got '1'",
+            {"products": {"target": "1"}},
+            "fiscal_year.2567.criteria.products.target must be a whole number, got '1'",
         ),
         (
-            {"shop_level_percent": {"D": "25", "C": "50", "B": "75"}},
-            "fiscal_year.2567.shop_level_percent must give exactly D, C, B, A",
+            {"shops": {"level_percent": {"D": "25", "C": "50", "B": "75"}}},
+            "fiscal_year.2567.criteria.shops.level_percent must give exactly D, C, B, A",
         ),
         (
-            {"shop_level_percent": {"D": "50", "C": "25", "B": "75", "A": "100"}},
-            "fiscal_year.2567.shop_level_percent must rise from D to A",
+            {"shops": {"level_percent": {"D": "50", "C": "25", "B": "75", "A": "100"}}},
+            "fiscal_year.2567.criteria.shops.level_percent must rise from D to A",
+        ),
+        (
+            {"sales": {"growth": "2"}},
+            "fiscal_year.2567.criteria.sales.growth: unknown parameter (expected growth_percent)",
+        ),
+        (
+            {"products": {"target": None}},
+            "fiscal_year.2567.criteria.products.target must be a whole number, got None",
+        ),
+        (
+            {"shops": None},
+            "fiscal_year.2567.criteria must have exactly one criterion that gives the level A-D, "
+            "got none",
         ),
     ],
 )
@@ -81,3 +99,32 @@ def test_document_needs_version_and_years():
         rulebook_from_document({"fiscal_year": {}})
     with pytest.raises(RulesError, match=r"^rules document has no \[fiscal_year.N\] tables$"):
         rulebook_from_document({"version": "x"})
+
+
+def test_criteria_must_be_known_tables():
+    document = _doc()
+    document["fiscal_year"]["2567"]["criteria"]["nonsense"] = {"target": 3}
+    with pytest.raises(RulesError) as caught:
+        rulebook_from_document(document)
+    message = str(caught.value)  # other tests may register more kinds: the bundled ones are there
+    assert message.startswith("fiscal_year.2567.criteria.nonsense: unknown criterion 'nonsense' (")
+    assert "products, sales, shops" in message
+    document["fiscal_year"]["2567"]["criteria"] = {}
+    with pytest.raises(RulesError, match=r"^fiscal_year.2567.criteria must name the criteria"):
+        rulebook_from_document(document)
+    document["fiscal_year"]["2567"] = {**_doc()["fiscal_year"]["2567"], "products_target": 1}
+    with pytest.raises(RulesError) as caught:  # a rules file in the layout before criteria
+        rulebook_from_document(document)
+    assert str(caught.value) == (
+        "fiscal_year.2567.products_target: unknown key (a fiscal year has base_year and a "
+        "[fiscal_year.2567.criteria.NAME] table per criterion)"
+    )
+
+
+def test_a_missing_parameter_is_named():
+    document = _doc()
+    document["fiscal_year"]["2567"]["criteria"]["sales"] = {}
+    with pytest.raises(
+        RulesError, match=r"^fiscal_year.2567.criteria.sales.growth_percent is missing$"
+    ):
+        rulebook_from_document(document)

@@ -7,15 +7,13 @@ from hypothesis import strategies as st
 
 from otop_sync.flows.targets import targets_from_baseline_file
 from otop_sync.reports.targets import targets_csv
+from otop_sync.transforms.criteria.shops import ShopUnits
 from otop_sync.transforms.fiscal import Quarter
-from otop_sync.transforms.rules import KpiRules
 from otop_sync.transforms.targets import (
     TargetInputError,
     district_targets,
     province_total,
     round_half_up,
-    sales_target,
-    shop_thresholds,
 )
 
 Q2 = Quarter(2567, 2)
@@ -42,10 +40,11 @@ def test_targets_csv_matches_the_fixture_text(bundled_baseline, rulebook, seed_t
 
 def test_rounding_traps_from_the_letter(rulebook):
     rules = rulebook.for_year(2567)
-    assert sales_target(Decimal("25432495.20"), rules) == Decimal("25941145.10")  # .104 → .10
-    assert shop_thresholds(10, rules)["D"] == 3  # 2.5 → 3, where round(2.5) == 2
-    assert shop_thresholds(15, rules)["B"] == 11  # 11.25 → 11
-    assert shop_thresholds(2, rules) == {"D": 1, "C": 1, "B": 2, "A": 2}
+    sales, shops = rules.criterion("sales"), rules.criterion("shops")
+    assert sales.sales_target(Decimal("25432495.20")) == Decimal("25941145.10")  # .104 → .10
+    assert shops.thresholds(10)["D"] == 3  # 2.5 → 3, where round(2.5) == 2
+    assert shops.thresholds(15)["B"] == 11  # 11.25 → 11
+    assert shops.thresholds(2) == {"D": 1, "C": 1, "B": 2, "A": 2}
 
 
 def test_total_row_comes_from_totals_not_from_summed_thresholds(bundled_baseline, rulebook):
@@ -118,15 +117,14 @@ def test_thresholds_are_monotone_in_the_percentage(interested, data):
     high = data.draw(st.decimals(min_value=low, max_value=200, places=2))
 
     def threshold(percent):
-        rules = KpiRules(2567, 2566, 1, Decimal(2), dict.fromkeys("DCBA", percent))
-        return shop_thresholds(interested, rules)["D"]
+        return ShopUnits(dict.fromkeys("DCBA", percent)).thresholds(interested)["D"]
 
     assert threshold(low) <= threshold(high)
 
 
 @given(base=st.decimals(min_value=0, max_value=10**12, places=2))
 def test_sales_target_is_growth_rounded_half_up(rulebook, base):
-    target = sales_target(base, rulebook.for_year(2567))
+    target = rulebook.for_year(2567).criterion("sales").sales_target(base)
     exact = base * Decimal("1.02")
     assert abs(target - exact) <= Decimal("0.005")
     assert target == target.quantize(Decimal("0.01"))

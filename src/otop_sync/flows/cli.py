@@ -296,7 +296,7 @@ def _print_run(reports: list, quarter: str | None) -> None:
         )
         for note in report.notes:
             console.print(f"  note: {note}")
-        grades = [g for g in report.grades if quarter is None or g["quarter"] == quarter]
+        grades = [g for g in report.grades if quarter is None or str(g.quarter) == quarter]
         if grades:
             console.print(
                 grades_table(grades, f"ผลการประเมิน {quarter or 'ทุกไตรมาส'} (ณ {report.as_of})")

@@ -40,6 +40,7 @@ from otop_sync.flows.settings import Settings, SourceKind
 from otop_sync.reports.quarter import build_report, write_reports
 from otop_sync.rules import load_rulebook
 from otop_sync.transforms.fiscal import Quarter, quarter_range
+from otop_sync.transforms.grades import GradeRow, grade_rows
 from otop_sync.warehouse.db import make_engine
 
 BANGKOK = ZoneInfo("Asia/Bangkok")
@@ -62,41 +63,14 @@ class RunReport:
     skipped: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     checks: list[dict[str, Any]] = field(default_factory=list)
-    grades: list[dict[str, Any]] = field(default_factory=list)
+    grades: list[GradeRow] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
     docs_index: str | None = None
     reports: list[str] = field(default_factory=list)
 
 
-def _text(value: object, empty: str = "-") -> str:
-    """A grade table cell: text, with None and NaN shown as ``empty``."""
-    if value is None or (isinstance(value, float) and value != value):  # NaN
-        return empty
-    return str(value) or empty
-
-
 def _report(outcome: SyncOutcome) -> RunReport:
-    grades = []
-    if len(outcome.grades):
-        for row in outcome.grades.to_dict("records"):
-            grades.append(
-                {
-                    "quarter": f"{row['fiscal_year']}Q{row['quarter']}",
-                    "district_code": row["district_code"],
-                    "district": row["district_name_th"],
-                    "grade": _text(row["grade"]),
-                    "status": row["status"],
-                    "products_added": int(row["products_added"]),
-                    "sales": f"{row['sales']:,.2f}",
-                    "sales_target": f"{row['sales_target']:,.2f}",
-                    "shops": int(row["shops_registered"]),
-                    "failed": _text(row["failed_criteria"]),
-                    "next_grade": _text(row["next_grade"]),
-                    "missing_products": int(row["missing_products"]),
-                    "missing_sales": f"{row['missing_sales']:,.2f}",
-                    "missing_shops": int(row["missing_shops"]),
-                }
-            )
+    grades = grade_rows(outcome.grades) if len(outcome.grades) else []
     return RunReport(
         run_id=outcome.run_id,
         province_codes=list(outcome.province_codes),
@@ -235,7 +209,7 @@ def publish_artifacts(report: RunReport, kind: str = "sync") -> None:
     if report.grades:
         create_table_artifact(
             key=_key("grades", scope),
-            table=report.grades,
+            table=[grade.display() for grade in report.grades],
             description=f"Grades as of {report.as_of} (run {report.run_id})",
         )
     if report.rows:

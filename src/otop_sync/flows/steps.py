@@ -104,11 +104,4 @@ def grade_quarters(
 def rule_row(rulebook: RuleBook, fiscal_year: int) -> dict[str, object]:
     """The ``kpi_rule`` row of a fiscal year."""
     rules = rulebook.for_year(fiscal_year)
-    return {
-        "fiscal_year": fiscal_year,
-        "rules_version": rulebook.version,
-        "base_year": rules.base_year,
-        "products_target": rules.products_target,
-        "sales_growth_percent": rules.sales_growth_percent,
-        **{f"percent_{level.lower()}": pct for level, pct in rules.shop_level_percent.items()},
-    }
+    return {"fiscal_year": fiscal_year, "rules_version": rulebook.version, **rules.rule_columns()}

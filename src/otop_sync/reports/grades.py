@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 import pandas as pd
 from rich.table import Table
 
+from otop_sync.transforms.grades import GradeRow
 
-def grades_table(grades: list[dict], title: str) -> Table:
+
+def grades_table(grades: Sequence[GradeRow], title: str) -> Table:
     """Grades with what each district still misses, for the terminal."""
     table = Table(title=title)
     for header in (
@@ -28,28 +31,17 @@ def grades_table(grades: list[dict], title: str) -> Table:
             justify="right" if header in {"ผลิตภัณฑ์+", "ยอดจำหน่าย", "เป้าหมาย", "Shop"} else "left",
         )
     for g in grades:
-        missing = ", ".join(
-            part
-            for part in (
-                f"ผลิตภัณฑ์ {g['missing_products']}" if g["missing_products"] else "",
-                f"{g['missing_sales']} บาท" if g["missing_sales"] != "0.00" else "",
-                f"Shop {g['missing_shops']}" if g["missing_shops"] else "",
-            )
-            if part
-        )
         table.add_row(
-            g["district_code"],
-            g["district"],
-            g["grade"],
-            g["status"],
-            str(g["products_added"]),
-            g["sales"],
-            g["sales_target"],
-            str(g["shops"]),
-            g["failed"],
-            f"{g['next_grade']}: {missing}"
-            if missing
-            else ("-" if g["next_grade"] == "-" else g["next_grade"]),
+            g.district_code,
+            g.district_name_th,
+            g.grade or "-",
+            g.status,
+            g.actual_text("products"),
+            g.actual_text("sales"),
+            g.target_text("sales"),
+            g.actual_text("shops"),
+            g.failed_criteria or "-",
+            g.missing_text() or (g.next_grade or "-"),
         )
     return table
 

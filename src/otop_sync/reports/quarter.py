@@ -15,16 +15,21 @@ import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from otop_sync.errors import OtopSyncError
+from otop_sync.transforms.criteria import LEVELS
 from otop_sync.transforms.fiscal import Quarter
+from otop_sync.transforms.grades import GradeRow
 from otop_sync.transforms.thai import THAI_MONTHS, ce_to_be
-from otop_sync.warehouse.models import District, KpiGrade, KpiRule, KpiTarget, KpiTargetProvince
+from otop_sync.warehouse import queries
 
 FORMATS = ("xlsx", "csv", "md", "html")
-GRADES = ["A", "B", "C", "D", None]
-BAHT = {"base_sales", "sales_target", "sales", "missing_sales"}
+GRADES = [*reversed(LEVELS), None]
+"""Grades from best to none, as the total row and the chart count them."""
+BAHT = {"base_sales", "sales_target", "sales"}
+ACTUAL_COLUMNS = {"products_added": "products", "sales": "sales", "shops_registered": "shops"}
+"""The letter's achievement columns and the criteria they show the actual of."""
 
 
 class ReportError(OtopSyncError, ValueError):
@@ -58,8 +63,9 @@ class QuarterReport:
 
 
 def _number(value: object) -> str:
-    """A percentage as the letter prints it: 2, 25, 7.5 (no trailing zeros)."""
-    return format(Decimal(str(value)).normalize(), "f")
+    """A percentage as the letter prints it: 2, 25, 7.5 (no trailing zeros); ``-`` when the
+    year's rules do not grade the criterion."""
+    return "-" if value is None else format(Decimal(str(value)).normalize(), "f")
 
 
 def _labels(quarter: Quarter, rule: dict) -> dict[str, str]:
@@ -87,68 +93,28 @@ def _labels(quarter: Quarter, rule: dict) -> dict[str, str]:
     }
 
 
-def _missing(row: dict) -> str:
-    parts = []
-    if row["missing_products"]:
-        parts.append(f"ผลิตภัณฑ์ {row['missing_products']}")
-    if row["missing_sales"]:
-        parts.append(f"ยอดจำหน่าย {Decimal(row['missing_sales']):,.2f} บาท")
-    if row["missing_shops"]:
-        parts.append(f"Shop ชุมชน {row['missing_shops']}")
-    if not parts:
-        return "-" if row["next_grade"] is None else ""
-    return f"{row['next_grade']}: " + ", ".join(parts)
-
-
 def build_report(connection: Connection, quarter: Quarter, province_code: str) -> QuarterReport:
     """Read a quarter's targets and grades of a province from the warehouse."""
-    target, grade = KpiTarget.__table__, KpiGrade.__table__
-    rows = (
-        connection.execute(
-            select(target, District.name_th.label("district_name_th"), grade)
-            .join(District, District.district_code == target.c.district_code)
-            .join(
-                grade,
-                (grade.c.fiscal_year == target.c.fiscal_year)
-                & (grade.c.quarter == target.c.quarter)
-                & (grade.c.district_code == target.c.district_code),
-            )
-            .where(
-                target.c.fiscal_year == quarter.fiscal_year,
-                target.c.quarter == quarter.number,
-                District.province_code == province_code,
-            )
-            .order_by(target.c.district_code)
-        )
-        .mappings()
-        .all()
-    )
-    total = (
-        connection.execute(
-            select(KpiTargetProvince.__table__).where(
-                KpiTargetProvince.fiscal_year == quarter.fiscal_year,
-                KpiTargetProvince.quarter == quarter.number,
-                KpiTargetProvince.province_code == province_code,
-            )
-        )
-        .mappings()
-        .first()
-    )
-    rule = (
-        connection.execute(
-            select(KpiRule.__table__).where(KpiRule.fiscal_year == quarter.fiscal_year)
-        )
-        .mappings()
-        .first()
-    )
-    if not rows or total is None or rule is None:
+    targets = queries.quarter_targets(connection, quarter, province_code)
+    grades = {g.district_code: g for g in queries.grade_rows(connection, quarter, province_code)}
+    total = queries.province_target(connection, quarter, province_code)
+    rule = queries.rule(connection, quarter.fiscal_year)
+    graded = [target for target in targets if target["district_code"] in grades]
+    if not graded or total is None or rule is None:
         raise ReportError(f"no grades for province {province_code} in {quarter}: run a sync first")
     records = []
-    for order, row in enumerate(rows, start=1):
-        record = dict(row)
-        record["order"] = order
-        record["missing"] = _missing(record)
-        records.append(record)
+    for order, target in enumerate(graded, start=1):
+        grade = grades[target["district_code"]]
+        records.append(
+            {
+                **target,
+                "order": order,
+                **{column: _actual(grade, name) for column, name in ACTUAL_COLUMNS.items()},
+                "grade": grade.grade,
+                "status": grade.status,
+                "missing": grade.missing_text(),
+            }
+        )
     frame = pd.DataFrame(records)
     total_row = {
         **{k: total[k] for k in ("products_target", "base_sales", "sales_target", "interested_q1")},
@@ -156,20 +122,29 @@ def build_report(connection: Connection, quarter: Quarter, province_code: str) -
         "order": "",
         "district_code": province_code,
         "district_name_th": "รวม",
-        "products_added": int(frame["products_added"].sum()),
-        "sales": sum(frame["sales"], Decimal(0)),
-        "shops_registered": int(frame["shops_registered"].sum()),
+        **{column: _total(frame[column]) for column in ACTUAL_COLUMNS},
         "grade": " ".join(
             f"{g or 'ไม่ได้'}={int((frame['grade'].fillna('-') == (g or '-')).sum())}" for g in GRADES
         ),
         "status": frame["status"].iloc[0],
         "missing": "",
     }
-    labels = _labels(quarter, dict(rule))
+    labels = _labels(quarter, rule)
     frame = pd.concat([frame, pd.DataFrame([total_row])], ignore_index=True)[list(labels)]
     return QuarterReport(
         quarter, str(total["name_th"]).removeprefix("รวม (จังหวัด").rstrip(")"), frame, labels
     )
+
+
+def _total(actuals: pd.Series) -> int | Decimal | None:
+    """The province's actual: the districts' added up (None if the criterion is not graded)."""
+    values = [v for v in actuals.tolist() if v is not None and not pd.isna(v)]
+    return sum(values[1:], values[0]) if values else None
+
+
+def _actual(grade: GradeRow, criterion: str) -> int | Decimal | None:
+    result = grade.criterion(criterion)
+    return None if result is None else result.actual
 
 
 def _text(column: str, value: object) -> str:
@@ -298,7 +273,7 @@ def _sales_chart(rows: pd.DataFrame) -> str:
     for i, row in enumerate(districts):
         y = 16 + i * bar
         name = html.escape(row["district_name_th"])
-        sales, target = Decimal(str(row["sales"])), Decimal(str(row["sales_target"]))
+        sales, target = (Decimal(str(row[c] or 0)) for c in ("sales", "sales_target"))
         ratio = float(sales / target) if target else 0.0
         length = min(ratio, ceiling) / ceiling * span
         colour = GRADE_COLOURS[_grade_of(row["grade"])]

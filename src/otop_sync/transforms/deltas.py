@@ -1,4 +1,5 @@
-"""What each district achieved in a quarter: products added, sales, Shop ชุมชน units.
+"""What each district achieved in a quarter: products added, sales, Shop ชุมชน units (the
+building blocks of the criteria in :mod:`otop_sync.transforms.criteria`).
 
 Inputs are the typed source tables of :mod:`otop_sync.transforms.sources`. Every function
 returns one value per district code given, zero where a district has no rows, so a district
@@ -62,25 +63,3 @@ def shops_registered(shops: pd.DataFrame, day: date, districts: Iterable[str]) -
     """Shop ชุมชน units (producers and OTOP sales centres, one each) registered by ``day``."""
     registered = shops[shops["registered_on"] <= day].drop_duplicates("shop_code")
     return _per_district(registered.groupby("district_code").size(), districts, 0)
-
-
-def quarter_actuals(
-    products: pd.DataFrame,
-    sales: pd.DataFrame,
-    shops: pd.DataFrame,
-    quarter: Quarter,
-    districts: Iterable[str],
-) -> pd.DataFrame:
-    """Per district: products_added, sales and shops_registered, for :func:`grade_quarter`.
-
-    ``sales`` holds current values (see :func:`quarter_sales`).
-    """
-    codes = list(districts)
-    return pd.DataFrame(
-        {
-            "district_code": codes,
-            "products_added": products_added(products, quarter, codes).to_numpy(),
-            "sales": quarter_sales(sales, quarter, codes).to_numpy(),
-            "shops_registered": shops_registered(shops, quarter.end, codes).to_numpy(),
-        }
-    )

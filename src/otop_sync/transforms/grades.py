@@ -1,109 +1,91 @@
-"""A district's grade for a quarter from its targets and what it achieved.
+"""A district's grade for a quarter, computed generically from its criteria's results, and the
+one typed grade row every presentation (terminal, artifacts, reports) reads.
 
-Criteria: (1) products added ≥ products target; (2) quarter sales ≥ sales target; (3) Shop
-ชุมชน units at quarter end reach a level D–A. The grade is the highest level reached when (1)
-and (2) are met, else none (SQL NULL). Each result says which criteria failed and what is still
-missing for the next grade: products, baht and shop units.
+The grade is the level the level criterion reached (A–D) when every gating criterion is met,
+else none (SQL NULL). Each grade says which criteria failed and what is still missing for the
+next grade, criterion by criterion.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 import pandas as pd
 
-from otop_sync.transforms.rules import SHOP_LEVELS
-from otop_sync.transforms.targets import THRESHOLD_COLUMNS
-
-GRADE_COLUMNS: list[str] = [
-    "products_added",
-    "products_met",
-    "sales",
-    "sales_met",
-    "shops_registered",
-    "shop_level",
-    "grade",
-    "failed_criteria",
-    "next_grade",
-    "missing_products",
-    "missing_sales",
-    "missing_shops",
-]
+from otop_sync.transforms.criteria import (
+    LEVELS,
+    Criterion,
+    CriterionResult,
+    LevelCriterion,
+    Number,
+    label_of,
+)
+from otop_sync.transforms.fiscal import Quarter
 
 
 @dataclass(frozen=True, slots=True)
 class GradeResult:
-    """The outcome for one district and quarter."""
+    """The outcome for one district and quarter: the grade and every criterion's result."""
 
-    products_added: int
-    products_met: bool
-    sales: Decimal
-    sales_met: bool
-    shops_registered: int
-    shop_level: str | None
     grade: str | None
-    failed_criteria: str
-    """Comma-separated: ``products``, ``sales``, ``shops``; empty when graded."""
     next_grade: str | None
-    """The grade to aim for next; None at A."""
-    missing_products: int
-    missing_sales: Decimal
-    missing_shops: int
+    """The grade to aim for next; None at the top level."""
+    criteria: tuple[CriterionResult, ...]
+
+    @property
+    def failed_criteria(self) -> str:
+        """Comma-separated names of the criteria not met, in rules order; empty when none."""
+        return ",".join(r.criterion for r in self.criteria if not r.met)
+
+    def __getitem__(self, name: str) -> CriterionResult:
+        return _result_named(self.criteria, name)
 
 
-def shop_level(shops_registered: int, thresholds: dict[str, int]) -> str | None:
-    """The highest Shop ชุมชน level whose threshold is reached, or None below D."""
-    reached = [level for level in SHOP_LEVELS if shops_registered >= thresholds[level]]
-    return reached[-1] if reached else None
+def _result_named(results: Iterable[CriterionResult], name: str) -> CriterionResult:
+    for result in results:
+        if result.criterion == name:
+            return result
+    raise KeyError(name)
+
+
+def next_grade(grade: str | None, level: str | None) -> str | None:
+    """The grade to aim for: the one above the grade; the level reached (or the lowest
+    level) when gating criteria keep the grade away; None at the top."""
+    if grade == LEVELS[-1]:
+        return None
+    if grade is None:
+        return level or LEVELS[0]
+    return LEVELS[LEVELS.index(grade) + 1]
 
 
 def grade_district(
-    *,
-    products_added: int,
-    sales: Decimal,
-    shops_registered: int,
-    products_target: int,
-    sales_target: Decimal,
-    thresholds: dict[str, int],
+    criteria: Sequence[Criterion], actuals: Mapping[str, Number], targets: Mapping[str, object]
 ) -> GradeResult:
-    """Grade one district for one quarter (see module docstring)."""
-    products_met = products_added >= products_target
-    sales_met = sales >= sales_target
-    level = shop_level(shops_registered, thresholds)
-    failed = [
-        name
-        for name, met in (("products", products_met), ("sales", sales_met), ("shops", level))
-        if not met
-    ]
-    grade = level if products_met and sales_met else None
-    if grade == SHOP_LEVELS[-1]:
-        next_grade = None
-    elif grade is None:
-        next_grade = level or SHOP_LEVELS[0]
-    else:
-        next_grade = SHOP_LEVELS[SHOP_LEVELS.index(grade) + 1]
-    return GradeResult(
-        products_added=products_added,
-        products_met=products_met,
-        sales=sales,
-        sales_met=sales_met,
-        shops_registered=shops_registered,
-        shop_level=level,
-        grade=grade,
-        failed_criteria=",".join(failed),
-        next_grade=next_grade,
-        missing_products=max(0, products_target - products_added),
-        missing_sales=max(Decimal("0.00"), sales_target - sales),
-        missing_shops=max(0, thresholds[next_grade] - shops_registered) if next_grade else 0,
-    )
+    """Grade one district for one quarter from its actual and target figures (see module
+    docstring); ``actuals`` maps criterion names to actuals, ``targets`` holds the target row."""
+    leveller = next(c for c in criteria if isinstance(c, LevelCriterion))
+    level = leveller.level(actuals[leveller.name], targets)
+    gates = {
+        c.name: c.assess(actuals[c.name], targets, None) for c in criteria if c is not leveller
+    }
+    grade = level if all(r.met for r in gates.values()) else None
+    aim = next_grade(grade, level)
+    gates[leveller.name] = leveller.assess(actuals[leveller.name], targets, aim)
+    return GradeResult(grade, aim, tuple(gates[c.name] for c in criteria))
 
 
-def grade_quarter(targets: pd.DataFrame, actuals: pd.DataFrame) -> pd.DataFrame:
+def grade_quarter(
+    targets: pd.DataFrame, actuals: pd.DataFrame, criteria: Sequence[Criterion]
+) -> pd.DataFrame:
     """Grade every district of a target table.
 
-    ``actuals`` has ``district_code``, ``products_added``, ``sales`` (Decimal) and
-    ``shops_registered``; a district with targets but no actuals is an error.
+    ``actuals`` has ``district_code`` and one column per criterion name (see
+    :func:`otop_sync.transforms.criteria.quarter_actuals`); a district with targets but no
+    actuals is an error. The result is the target table with ``grade``, ``next_grade``,
+    ``failed_criteria`` and ``criteria`` (the tuple of :class:`CriterionResult`).
     """
     by_code = actuals.set_index("district_code")
     missing = sorted(set(targets["district_code"]) - set(by_code.index))
@@ -112,13 +94,103 @@ def grade_quarter(targets: pd.DataFrame, actuals: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for target in targets.to_dict("records"):
         actual = by_code.loc[target["district_code"]]
-        result = grade_district(
-            products_added=int(actual["products_added"]),
-            sales=actual["sales"],
-            shops_registered=int(actual["shops_registered"]),
-            products_target=int(target["products_target"]),
-            sales_target=target["sales_target"],
-            thresholds={level: int(target[col]) for level, col in THRESHOLD_COLUMNS.items()},
+        result = grade_district(criteria, {c.name: actual[c.name] for c in criteria}, target)
+        rows.append(
+            {
+                **target,
+                "grade": result.grade,
+                "next_grade": result.next_grade,
+                "failed_criteria": result.failed_criteria,
+                "criteria": result.criteria,
+            }
         )
-        rows.append({**target, **asdict(result)})
     return pd.DataFrame(rows)
+
+
+def amount_text(unit: str, value: Number) -> str:
+    """A count as a whole number, baht with thousands separators and two decimals."""
+    return f"{Decimal(value):,.2f}" if unit == "baht" else str(int(value))
+
+
+@dataclass(frozen=True, slots=True)
+class GradeRow:
+    """One district's grade for one quarter, as every presentation shows it."""
+
+    quarter: Quarter
+    district_code: str
+    district_name_th: str
+    grade: str | None
+    status: str
+    as_of: date
+    next_grade: str | None
+    criteria: tuple[CriterionResult, ...]
+
+    def criterion(self, name: str) -> CriterionResult | None:
+        """The result of one criterion, None if the quarter's rules did not grade it."""
+        try:
+            return _result_named(self.criteria, name)
+        except KeyError:
+            return None
+
+    @property
+    def failed_criteria(self) -> str:
+        """Comma-separated names of the criteria not met; empty when none failed."""
+        return ",".join(r.criterion for r in self.criteria if not r.met)
+
+    def actual_text(self, name: str) -> str:
+        """A criterion's actual as text (empty if not graded)."""
+        result = self.criterion(name)
+        return amount_text(result.unit, result.actual) if result else ""
+
+    def target_text(self, name: str) -> str:
+        """A criterion's target as text (empty if not graded)."""
+        result = self.criterion(name)
+        return amount_text(result.unit, result.target) if result else ""
+
+    def missing_text(self) -> str:
+        """What the next grade still needs: ``B: ยอดจำหน่าย 0.01 บาท``; ``-`` at the top."""
+        parts = [
+            f"{label_of(r.criterion)} {amount_text(r.unit, r.missing)}"
+            + (" บาท" if r.unit == "baht" else "")
+            for r in self.criteria
+            if r.missing
+        ]
+        if not parts:
+            return "-" if self.next_grade is None else ""
+        return f"{self.next_grade}: " + ", ".join(parts)
+
+    def display(self) -> dict[str, object]:
+        """The row as a table artifact shows it (text, with ``-`` for nothing)."""
+        record: dict[str, object] = {
+            "quarter": str(self.quarter),
+            "district_code": self.district_code,
+            "district": self.district_name_th,
+            "grade": self.grade or "-",
+            "status": self.status,
+            "failed": self.failed_criteria or "-",
+            "next_grade": self.next_grade or "-",
+        }
+        for result in self.criteria:
+            record[result.criterion] = amount_text(result.unit, result.actual)
+            record[f"{result.criterion}_target"] = amount_text(result.unit, result.target)
+            record[f"missing_{result.criterion}"] = amount_text(result.unit, result.missing)
+        record["missing"] = self.missing_text()
+        return record
+
+
+def grade_rows(grades: pd.DataFrame) -> list[GradeRow]:
+    """Typed rows from :func:`grade_quarter`'s table with ``district_name_th``, ``status``
+    and ``as_of`` (as :func:`otop_sync.transforms.kpi.compute_quarter` returns it)."""
+    return [
+        GradeRow(
+            quarter=Quarter(int(row["fiscal_year"]), int(row["quarter"])),
+            district_code=row["district_code"],
+            district_name_th=row["district_name_th"],
+            grade=row["grade"] if isinstance(row["grade"], str) else None,
+            status=row["status"],
+            as_of=row["as_of"],
+            next_grade=row["next_grade"] if isinstance(row["next_grade"], str) else None,
+            criteria=tuple(row["criteria"]),
+        )
+        for row in grades.to_dict("records")
+    ]

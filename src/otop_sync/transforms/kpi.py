@@ -14,7 +14,7 @@ from decimal import Decimal
 import pandas as pd
 
 from otop_sync.transforms.baseline import quarter_inputs
-from otop_sync.transforms.deltas import quarter_actuals
+from otop_sync.transforms.criteria import QuarterData, quarter_actuals
 from otop_sync.transforms.districts import districts_of
 from otop_sync.transforms.fiscal import Quarter
 from otop_sync.transforms.grades import grade_quarter
@@ -24,7 +24,11 @@ from otop_sync.transforms.targets import district_targets, province_total
 
 @dataclass
 class QuarterResult:
-    """Targets (districts and the province total), grades and the warnings met on the way."""
+    """Targets (districts and the province total), grades and the warnings met on the way.
+
+    ``grades`` is :func:`otop_sync.transforms.grades.grade_quarter`'s table with ``status``
+    and ``as_of``; :func:`otop_sync.transforms.grades.grade_rows` types it.
+    """
 
     targets: pd.DataFrame
     province_total: pd.DataFrame
@@ -95,8 +99,9 @@ def compute_quarter(
         columns={"district_code": "province_code", "district_name_th": "name_th"}
     )
     codes = list(targets["district_code"])
-    actuals = quarter_actuals(products, sales_by_month, shops, quarter, codes)
-    graded = grade_quarter(targets, actuals)
+    data = QuarterData(quarter, products, sales_by_month, shops)
+    actuals = quarter_actuals(rules.criteria, data, codes)
+    graded = grade_quarter(targets, actuals, rules.criteria)
     graded["status"] = "final" if quarter.is_final(as_of) else "provisional"
     graded["as_of"] = as_of
     return QuarterResult(targets, total, graded, warnings)

@@ -1,21 +1,30 @@
-"""KPI rules as data: per fiscal year, the base year, the product target, the sales growth and
-the Shop ชุมชน level percentages. Read from a versioned TOML document (``otop_sync/rules``)."""
+"""KPI rules as data: per fiscal year, the base year and the criteria graded, each with its
+parameters. Read from a versioned TOML document (``otop_sync/rules``)::
+
+    [fiscal_year.2567]
+    base_year = 2566
+    [fiscal_year.2567.criteria.products]
+    target = 1
+
+The criteria's kinds are those registered in :mod:`otop_sync.transforms.criteria`; their order
+in the document is the order grade rows list them in.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from otop_sync.errors import OtopSyncError
+from otop_sync.transforms.criteria import (
+    Criterion,
+    LevelCriterion,
+    RulesError,
+    int_parameter,
+    kind_named,
+)
 
-SHOP_LEVELS: tuple[str, ...] = ("D", "C", "B", "A")
-"""Shop ชุมชน levels from lowest to highest; a grade is the highest level reached."""
-
-
-class RulesError(OtopSyncError, ValueError):
-    """The rules document is malformed, or has no rules for a fiscal year asked for."""
+__all__ = ["KpiRules", "RuleBook", "RulesError", "rulebook_from_document"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,14 +33,26 @@ class KpiRules:
 
     fiscal_year: int
     base_year: int
-    products_target: int
-    sales_growth_percent: Decimal
-    shop_level_percent: Mapping[str, Decimal]
+    criteria: tuple[Criterion, ...]
+
+    def criterion(self, name: str) -> Criterion:
+        """The year's criterion of that name; one it does not grade is an error."""
+        for criterion in self.criteria:
+            if criterion.name == name:
+                return criterion
+        raise RulesError(f"fiscal year {self.fiscal_year} does not grade {name!r}")
 
     @property
-    def sales_factor(self) -> Decimal:
-        """Multiplier from base-year sales to the sales target (1.02 for 2%)."""
-        return 1 + self.sales_growth_percent / 100
+    def level_criterion(self) -> LevelCriterion:
+        """The criterion whose level is the grade (a document has exactly one)."""
+        return next(c for c in self.criteria if isinstance(c, LevelCriterion))
+
+    def rule_columns(self) -> dict[str, object]:
+        """The parameters as the ``kpi_rule`` table records them."""
+        columns: dict[str, object] = {"base_year": self.base_year}
+        for criterion in self.criteria:
+            columns.update(criterion.rule_columns())
+        return columns
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,22 +73,23 @@ class RuleBook:
         return self.years[fiscal_year]
 
 
-def _decimal(value: Any, where: str) -> Decimal:
-    if isinstance(value, bool) or not isinstance(value, (str, int)):
-        raise RulesError(f"{where} must be a number written as a string or an integer")
-    try:
-        number = Decimal(str(value))
-    except InvalidOperation:
-        raise RulesError(f"{where} is not a number: {value!r}") from None
-    if not number.is_finite() or number < 0:
-        raise RulesError(f"{where} must be a non-negative number, got {value!r}")
-    return number
-
-
-def _int(value: Any, where: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise RulesError(f"{where} must be a whole number, got {value!r}")
-    return value
+def _criteria(entry: Mapping[str, Any], where: str) -> tuple[Criterion, ...]:
+    tables = entry.get("criteria")
+    if not isinstance(tables, Mapping) or not tables:
+        raise RulesError(f"{where}.criteria must name the criteria graded, one table each")
+    criteria = []
+    for name, parameters in tables.items():
+        place = f"{where}.criteria.{name}"
+        if not isinstance(parameters, Mapping):
+            raise RulesError(f"{place} must be a table of the criterion's parameters")
+        criteria.append(kind_named(name, place).from_parameters(parameters, place))
+    levels = [c.name for c in criteria if isinstance(c, LevelCriterion)]
+    if len(levels) != 1:
+        raise RulesError(
+            f"{where}.criteria must have exactly one criterion that gives the level A-D, "
+            f"got {', '.join(levels) or 'none'}"
+        )
+    return tuple(criteria)
 
 
 def rulebook_from_document(document: Mapping[str, Any]) -> RuleBook:
@@ -83,25 +105,14 @@ def rulebook_from_document(document: Mapping[str, Any]) -> RuleBook:
         where = f"fiscal_year.{key}"
         if not str(key).isdigit():
             raise RulesError(f"{where}: the fiscal year must be a BE year such as 2567")
-        percents = entry.get("shop_level_percent")
-        if not isinstance(percents, Mapping) or set(percents) != set(SHOP_LEVELS):
+        for unknown in sorted(set(entry) - {"base_year", "criteria"}):
             raise RulesError(
-                f"{where}.shop_level_percent must give exactly {', '.join(SHOP_LEVELS)}"
+                f"{where}.{unknown}: unknown key (a fiscal year has base_year and a "
+                f"[{where}.criteria.NAME] table per criterion)"
             )
-        level_percent = {
-            level: _decimal(percents[level], f"{where}.shop_level_percent.{level}")
-            for level in SHOP_LEVELS
-        }
-        ordered = [level_percent[level] for level in SHOP_LEVELS]
-        if ordered != sorted(ordered):
-            raise RulesError(f"{where}.shop_level_percent must rise from D to A")
         years[int(key)] = KpiRules(
             fiscal_year=int(key),
-            base_year=_int(entry.get("base_year"), f"{where}.base_year"),
-            products_target=_int(entry.get("products_target"), f"{where}.products_target"),
-            sales_growth_percent=_decimal(
-                entry.get("sales_growth_percent"), f"{where}.sales_growth_percent"
-            ),
-            shop_level_percent=level_percent,
+            base_year=int_parameter(entry.get("base_year"), f"{where}.base_year"),
+            criteria=_criteria(entry, where),
         )
     return RuleBook(version=version, years=years)

@@ -1,20 +1,25 @@
-"""Quarter targets per district: products, sales (base year × growth) and Shop ชุมชน thresholds.
+"""Quarter targets per district: what each criterion of the fiscal year's rules asks of it.
 
-Rounding is half-up everywhere, as the province publishes it (never banker's rounding): the sales
-target to the satang, thresholds to whole units. The province total row is computed from the
-totals (208 × 25% = 52), not by adding the district thresholds (which would give 55).
+Each criterion gives its own target columns from the district's inputs (the products target;
+base-year sales and the sales target; Q1 interest and the Shop ชุมชน thresholds). Rounding is
+half-up everywhere, as the province publishes it (never banker's rounding). The province total
+row is computed from the totals (208 × 25% = 52), not by adding the district thresholds (which
+would give 55).
 """
 
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from otop_sync.errors import OtopSyncError
 from otop_sync.transforms.districts import districts_of, province
 from otop_sync.transforms.fiscal import Quarter
-from otop_sync.transforms.rules import SHOP_LEVELS, KpiRules
+
+if TYPE_CHECKING:  # rules import the criteria, which round with this module's helpers
+    from otop_sync.transforms.rules import KpiRules
 
 SATANG = Decimal("0.01")
 
@@ -32,7 +37,7 @@ TARGET_COLUMNS: list[str] = [
     "threshold_b",
     "threshold_a",
 ]
-THRESHOLD_COLUMNS: dict[str, str] = {level: f"threshold_{level.lower()}" for level in SHOP_LEVELS}
+"""The letter's target table (the ``targets`` command's layout)."""
 
 
 class TargetInputError(OtopSyncError, ValueError):
@@ -44,40 +49,20 @@ def round_half_up(value: Decimal, step: Decimal = Decimal(1)) -> Decimal:
     return value.quantize(step, rounding=ROUND_HALF_UP)
 
 
-def sales_target(base_sales: Decimal, rules: KpiRules) -> Decimal:
-    """The quarter's sales target: base-year sales × (1 + growth), half-up to the satang."""
-    return round_half_up(base_sales * rules.sales_factor, SATANG)
+def target_columns(rules: KpiRules) -> list[str]:
+    """The target table's columns under these rules: the key, the name, each criterion's."""
+    columns = ["fiscal_year", "quarter", "district_code", "district_name_th"]
+    return columns + [c for criterion in rules.criteria for c in criterion.target_columns]
 
 
-def shop_thresholds(interested_q1: int, rules: KpiRules) -> dict[str, int]:
-    """Shop ชุมชน units needed for each level D–A: a share of the Q1 interest, half-up."""
-    return {
-        level: int(round_half_up(Decimal(interested_q1) * rules.shop_level_percent[level] / 100))
-        for level in SHOP_LEVELS
-    }
-
-
-def _target_row(
-    quarter: Quarter,
-    code: str,
-    name_th: str,
-    products_target: int,
-    base_sales: Decimal,
-    interested_q1: int,
-    rules: KpiRules,
-) -> dict[str, object]:
-    thresholds = shop_thresholds(interested_q1, rules)
-    return {
-        "fiscal_year": quarter.fiscal_year,
-        "quarter": quarter.number,
-        "district_code": code,
-        "district_name_th": name_th,
-        "products_target": products_target,
-        "base_sales": base_sales,
-        "sales_target": sales_target(base_sales, rules),
-        "interested_q1": interested_q1,
-        **{THRESHOLD_COLUMNS[level]: thresholds[level] for level in SHOP_LEVELS},
-    }
+def _lacking(inputs: dict[str, object], rules: KpiRules) -> str | None:
+    """What the first criterion missing an input calls it (``base-year sales``), if any."""
+    for criterion in rules.criteria:
+        for column, what in criterion.inputs.items():
+            value = inputs.get(column)
+            if value is None or pd.isna(value):
+                return what
+    return None
 
 
 def district_targets(
@@ -85,9 +70,10 @@ def district_targets(
 ) -> pd.DataFrame:
     """One target row per district of the province, in district-code order.
 
-    ``inputs`` has one row per district: ``district_code``, ``base_sales`` (Decimal, the
-    base-year same-quarter sales) and ``interested_q1`` (int). Every district of the province
-    must be there exactly once; a missing, repeated or foreign district is an error naming it.
+    ``inputs`` has one row per district: ``district_code`` and the criteria's inputs
+    (``base_sales``, Decimal, the base-year same-quarter sales; ``interested_q1``). Every
+    district of the province must be there exactly once; a missing, repeated or foreign
+    district is an error naming it, as is a district lacking an input.
     """
     if rules.fiscal_year != quarter.fiscal_year:
         raise TargetInputError(f"rules for FY{rules.fiscal_year} given for quarter {quarter}")
@@ -105,32 +91,31 @@ def district_targets(
     by_code = inputs.set_index("district_code")
     rows = []
     for code, name_th in official.items():
-        base_sales = by_code.at[code, "base_sales"]
-        interested = by_code.at[code, "interested_q1"]
-        if not isinstance(base_sales, Decimal) or pd.isna(interested):
-            raise TargetInputError(
-                f"{quarter}: {name_th} ({code}) lacks "
-                + ("base-year sales" if not isinstance(base_sales, Decimal) else "Q1 interest")
-            )
-        rows.append(
-            _target_row(
-                quarter, code, name_th, rules.products_target, base_sales, int(interested), rules
-            )
-        )
-    return pd.DataFrame(rows, columns=TARGET_COLUMNS)
+        district_inputs = by_code.loc[code].to_dict()
+        lacking = _lacking(district_inputs, rules)
+        if lacking:
+            raise TargetInputError(f"{quarter}: {name_th} ({code}) lacks {lacking}")
+        row: dict[str, object] = {
+            "fiscal_year": quarter.fiscal_year,
+            "quarter": quarter.number,
+            "district_code": code,
+            "district_name_th": name_th,
+        }
+        for criterion in rules.criteria:
+            row.update(criterion.targets(district_inputs))
+        rows.append(row)
+    return pd.DataFrame(rows, columns=target_columns(rules))
 
 
 def province_total(targets: pd.DataFrame, rules: KpiRules, province_code: str) -> pd.DataFrame:
     """The province total row, computed from the totals (not a sum of district thresholds)."""
     prov = province(province_code)
-    quarter = Quarter(int(targets["fiscal_year"].iloc[0]), int(targets["quarter"].iloc[0]))
-    row = _target_row(
-        quarter,
-        prov.code,
-        f"รวม (จังหวัด{prov.name_th})",
-        int(targets["products_target"].sum()),
-        sum(targets["base_sales"], Decimal(0)),
-        int(targets["interested_q1"].sum()),
-        rules,
-    )
-    return pd.DataFrame([row], columns=TARGET_COLUMNS)
+    row: dict[str, object] = {
+        "fiscal_year": int(targets["fiscal_year"].iloc[0]),
+        "quarter": int(targets["quarter"].iloc[0]),
+        "district_code": prov.code,
+        "district_name_th": f"รวม (จังหวัด{prov.name_th})",
+    }
+    for criterion in rules.criteria:
+        row.update(criterion.province_targets(targets))
+    return pd.DataFrame([row], columns=target_columns(rules))

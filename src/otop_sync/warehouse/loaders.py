@@ -5,8 +5,8 @@ rolls the whole run back. Source rows go into a temporary staging table (Postgre
 SQLite ``executemany``) and then into their table with one ``INSERT … ON CONFLICT DO UPDATE``
 keyed by the natural key, which only touches rows whose values changed; re-loading the same
 inputs changes nothing. Sales corrections (a later วันที่บันทึก) replace the value and move the
-replaced one to ``monthly_sales_history``; a grade that changes moves its previous version to
-``kpi_grade_history``.
+replaced one to ``monthly_sales_history``; a grade that changes gets a new version and keeps the
+previous one (``kpi_grade_history`` shows it).
 """
 
 from __future__ import annotations
@@ -33,8 +33,8 @@ from otop_sync.warehouse.models import (
     Base,
     ConsumedPayload,
     District,
-    KpiGrade,
-    KpiGradeHistory,
+    KpiGradeCriterion,
+    KpiGradeVersion,
     KpiRule,
     KpiTarget,
     KpiTargetProvince,
@@ -45,7 +45,7 @@ from otop_sync.warehouse.models import (
 )
 
 LOAD_LOCK = "otop-sync-load"
-TARGET_KEY = ["fiscal_year", "quarter", "district_code"]
+QUARTER_KEY = ("fiscal_year", "quarter", "district_code")
 """Targets and grades are kept per fiscal year, quarter and district."""
 COPY_CHUNK_ROWS = 500_000
 
@@ -387,41 +387,54 @@ def _replace_renumbered(
 
 
 def write_rules(connection: Connection, rows: list[dict[str, object]]) -> None:
-    """Record the KPI rules used (one row per fiscal year)."""
-    statement = _insert(connection)(KpiRule.__table__)
-    columns = [c for c in rows[0] if c != "fiscal_year"] if rows else []
+    """Record the KPI rules used (one row per fiscal year); a parameter the year's criteria
+    do not have is NULL."""
+    table = KpiRule.__table__
+    statement = _insert(connection)(table)
+    columns = [c.name for c in table.columns if c.name != "fiscal_year"]
     statement = statement.on_conflict_do_update(
         index_elements=["fiscal_year"], set_={c: statement.excluded[c] for c in columns}
     )
     if rows:
-        connection.execute(statement, rows)
+        connection.execute(
+            statement, [{c.name: r.get(c.name) for c in table.columns} for r in rows]
+        )
+
+
+def _with_columns(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """The frame's ``columns``, a missing one as NULLs."""
+    missing = [c for c in columns if c not in frame.columns]
+    return frame.assign(**dict.fromkeys(missing))[columns]
 
 
 def write_targets(
     connection: Connection, districts: pd.DataFrame, totals: pd.DataFrame, run_id: str
 ) -> MergeCounts:
-    """Upsert a quarter's district targets and the province total rows."""
+    """Upsert a quarter's district targets and the province total rows (a target column that
+    the year's criteria do not give is NULL)."""
     district_columns = [c.name for c in KpiTarget.__table__.columns if c.name != "run_id"]
     counts = _merge_rows(
-        connection, KpiTarget.__table__, districts[district_columns], TARGET_KEY, run_id
+        connection,
+        KpiTarget.__table__,
+        _with_columns(districts, district_columns),
+        QUARTER_KEY,
+        run_id,
     )
     total_columns = [c.name for c in KpiTargetProvince.__table__.columns if c.name != "run_id"]
     _merge_rows(
         connection,
         KpiTargetProvince.__table__,
-        totals[total_columns],
+        _with_columns(totals, total_columns),
         ["fiscal_year", "quarter", "province_code"],
         run_id,
     )
     return counts
 
 
-GRADE_CONTENT = [
-    "products_added", "products_target", "products_met", "sales", "base_sales", "sales_target",
-    "sales_met", "shops_registered", "interested_q1", "shop_level", "grade", "failed_criteria",
-    "next_grade", "missing_products", "missing_sales", "missing_shops", "status",
-]  # fmt: skip
-"""A grade changes (and gets a new version) only when one of these changes."""
+GRADE_CONTENT = ("grade", "failed_criteria", "next_grade", "status")
+"""With every criterion's figures: a grade changes (and gets a new version) only when one of
+these changes."""
+CRITERION_CONTENT = ("unit", "actual", "target", "basis", "met", "level", "missing")
 
 
 def _same(left: object, right: object) -> bool:
@@ -443,55 +456,123 @@ class GradeChanges:
     unchanged: int
 
 
+@dataclass(frozen=True)
+class _StoredGrade:
+    version: int
+    header: dict[str, object]
+    criteria: dict[str, dict[str, object]]
+
+    def same_as(self, header: dict[str, object], criteria: dict[str, dict[str, object]]) -> bool:
+        return (
+            all(_same(self.header[c], header[c]) for c in GRADE_CONTENT)
+            and self.criteria.keys() == criteria.keys()
+            and all(
+                _same(self.criteria[name][c], figures[c])
+                for name, figures in criteria.items()
+                for c in CRITERION_CONTENT
+            )
+        )
+
+
+def _current_grades(
+    connection: Connection, fiscal_year: int, quarter: int
+) -> dict[tuple, _StoredGrade]:
+    """The current version of every grade of a quarter, with its criteria."""
+    header, criterion = KpiGradeVersion.__table__, KpiGradeCriterion.__table__
+    current = (
+        header.c.fiscal_year == fiscal_year,
+        header.c.quarter == quarter,
+        header.c.replaced_at.is_(None),
+    )
+    stored: dict[tuple, _StoredGrade] = {}
+    for row in connection.execute(select(header).where(*current)).mappings():
+        key = tuple(row[c] for c in QUARTER_KEY)
+        stored[key] = _StoredGrade(row["version"], dict(row), {})
+    figures = select(criterion).join(
+        header,
+        (header.c.fiscal_year == criterion.c.fiscal_year)
+        & (header.c.quarter == criterion.c.quarter)
+        & (header.c.district_code == criterion.c.district_code)
+        & (header.c.version == criterion.c.version),
+    )
+    for row in connection.execute(figures.where(*current)).mappings():
+        stored[tuple(row[c] for c in QUARTER_KEY)].criteria[row["criterion"]] = dict(row)
+    return stored
+
+
+def _text_or_none(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
 def write_grades(
     connection: Connection, grades: pd.DataFrame, run_id: str, computed_at: datetime
 ) -> GradeChanges:
-    """Write grades; a grade whose content changed keeps its previous version in history."""
-    table, history = KpiGrade.__table__, KpiGradeHistory.__table__
-    keys = grades[TARGET_KEY].drop_duplicates()
-    existing: dict[tuple, dict] = {}
-    for fiscal_year, quarter in (
-        keys[["fiscal_year", "quarter"]].drop_duplicates().itertuples(index=False)
-    ):
-        rows = connection.execute(
-            select(table).where(
-                table.c.fiscal_year == int(fiscal_year), table.c.quarter == int(quarter)
-            )
-        ).mappings()
-        existing.update(
-            {(r["fiscal_year"], r["quarter"], r["district_code"]): dict(r) for r in rows}
-        )
-    new, changed, unchanged = [], [], 0
+    """Write grades long-form (a version header and one row per criterion). A grade whose
+    content changed gets the next version and the one it replaces is stamped as replaced;
+    an unchanged grade writes nothing."""
+    header_table, criterion_table = KpiGradeVersion.__table__, KpiGradeCriterion.__table__
+    if grades.empty:
+        return GradeChanges(0, 0, 0)
+    stored: dict[tuple, _StoredGrade] = {}
+    quarters = grades[["fiscal_year", "quarter"]].drop_duplicates()
+    for fiscal_year, quarter in quarters.itertuples(index=False):
+        stored.update(_current_grades(connection, int(fiscal_year), int(quarter)))
+    headers: list[dict[str, object]] = []
+    figures: list[dict[str, object]] = []
+    replaced: list[dict[str, object]] = []
+    unchanged = 0
     for row in grades.to_dict("records"):
         key = (int(row["fiscal_year"]), int(row["quarter"]), row["district_code"])
-        record = {c.name: row.get(c.name) for c in table.columns}
-        record.update(run_id=run_id, computed_at=computed_at)
-        record = {
-            k: (None if isinstance(v, float) and pd.isna(v) else v) for k, v in record.items()
+        header = {
+            "grade": _text_or_none(row["grade"]),
+            "failed_criteria": row["failed_criteria"],
+            "next_grade": _text_or_none(row["next_grade"]),
+            "status": row["status"],
         }
-        before = existing.get(key)
-        if before is None:
-            new.append({**record, "version": 1})
-        elif all(_same(before[c], record[c]) for c in GRADE_CONTENT):
+        criteria = {
+            result.criterion: {c: getattr(result, c) for c in CRITERION_CONTENT}
+            for result in row["criteria"]
+        }
+        before = stored.get(key)
+        if before is not None and before.same_as(header, criteria):
             unchanged += 1
-        else:
-            connection.execute(
-                history.insert(),
-                {**before, "replaced_at": computed_at, "replaced_by_run": run_id},
+            continue
+        version = 1 if before is None else before.version + 1
+        if before is not None:
+            replaced.append({"k_fy": key[0], "k_q": key[1], "k_d": key[2], "k_v": before.version})
+        names = dict(zip(QUARTER_KEY, key, strict=True))
+        headers.append(
+            {
+                **names,
+                "version": version,
+                **header,
+                "as_of": row["as_of"],
+                "run_id": run_id,
+                "computed_at": computed_at,
+                "replaced_at": None,
+                "replaced_by_run": None,
+            }
+        )
+        figures += [
+            {**names, "version": version, "criterion": name, "position": position, **values}
+            for position, (name, values) in enumerate(criteria.items(), start=1)
+        ]
+    if replaced:
+        connection.execute(
+            header_table.update()
+            .where(
+                header_table.c.fiscal_year == bindparam("k_fy"),
+                header_table.c.quarter == bindparam("k_q"),
+                header_table.c.district_code == bindparam("k_d"),
+                header_table.c.version == bindparam("k_v"),
             )
-            connection.execute(
-                table.update()
-                .where(
-                    table.c.fiscal_year == key[0],
-                    table.c.quarter == key[1],
-                    table.c.district_code == key[2],
-                )
-                .values({**record, "version": before["version"] + 1})
-            )
-            changed.append(key)
-    if new:
-        connection.execute(table.insert(), new)
-    return GradeChanges(len(new), len(changed), unchanged)
+            .values(replaced_at=computed_at, replaced_by_run=run_id),
+            replaced,
+        )
+    if headers:
+        connection.execute(header_table.insert(), headers)
+        connection.execute(criterion_table.insert(), figures)
+    return GradeChanges(len(headers) - len(replaced), len(replaced), unchanged)
 
 
 def start_run(

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     MetaData,
@@ -182,12 +183,13 @@ class KpiRule(Base):
     fiscal_year: Mapped[int] = mapped_column(Integer, primary_key=True)
     rules_version: Mapped[str] = mapped_column(String(40))
     base_year: Mapped[int]
-    products_target: Mapped[int]
-    sales_growth_percent: Mapped[Decimal] = mapped_column(Numeric(7, 3))
-    percent_d: Mapped[Decimal] = mapped_column(Numeric(7, 3))
-    percent_c: Mapped[Decimal] = mapped_column(Numeric(7, 3))
-    percent_b: Mapped[Decimal] = mapped_column(Numeric(7, 3))
-    percent_a: Mapped[Decimal] = mapped_column(Numeric(7, 3))
+    # The letter's criteria's parameters; NULL in a year whose rules do not grade that criterion.
+    products_target: Mapped[int | None]
+    sales_growth_percent: Mapped[Decimal | None] = mapped_column(Numeric(7, 3))
+    percent_d: Mapped[Decimal | None] = mapped_column(Numeric(7, 3))
+    percent_c: Mapped[Decimal | None] = mapped_column(Numeric(7, 3))
+    percent_b: Mapped[Decimal | None] = mapped_column(Numeric(7, 3))
+    percent_a: Mapped[Decimal | None] = mapped_column(Numeric(7, 3))
 
 
 class KpiTarget(Base):
@@ -199,14 +201,15 @@ class KpiTarget(Base):
     district_code: Mapped[str] = mapped_column(
         ForeignKey("district.district_code"), primary_key=True
     )
-    products_target: Mapped[int]
-    base_sales: Mapped[Decimal] = mapped_column(Baht)
-    sales_target: Mapped[Decimal] = mapped_column(Baht)
-    interested_q1: Mapped[int]
-    threshold_d: Mapped[int]
-    threshold_c: Mapped[int]
-    threshold_b: Mapped[int]
-    threshold_a: Mapped[int]
+    # Each criterion's targets; NULL in a year whose rules do not grade that criterion.
+    products_target: Mapped[int | None]
+    base_sales: Mapped[Decimal | None] = mapped_column(Baht)
+    sales_target: Mapped[Decimal | None] = mapped_column(Baht)
+    interested_q1: Mapped[int | None]
+    threshold_d: Mapped[int | None]
+    threshold_c: Mapped[int | None]
+    threshold_b: Mapped[int | None]
+    threshold_a: Mapped[int | None]
     base_sales_source: Mapped[str] = mapped_column(String(20))
     """``published`` (the baseline sheet) or ``computed`` (the base year's sales data)."""
     computed_base_sales: Mapped[Decimal | None] = mapped_column(Baht)
@@ -222,65 +225,82 @@ class KpiTargetProvince(Base):
     quarter: Mapped[int] = mapped_column(Integer, primary_key=True)
     province_code: Mapped[str] = mapped_column(String(2), primary_key=True)
     name_th: Mapped[str] = mapped_column(String(120))
-    products_target: Mapped[int]
-    base_sales: Mapped[Decimal] = mapped_column(Baht)
-    sales_target: Mapped[Decimal] = mapped_column(Baht)
-    interested_q1: Mapped[int]
-    threshold_d: Mapped[int]
-    threshold_c: Mapped[int]
-    threshold_b: Mapped[int]
-    threshold_a: Mapped[int]
+    # Each criterion's targets; NULL in a year whose rules do not grade that criterion.
+    products_target: Mapped[int | None]
+    base_sales: Mapped[Decimal | None] = mapped_column(Baht)
+    sales_target: Mapped[Decimal | None] = mapped_column(Baht)
+    interested_q1: Mapped[int | None]
+    threshold_d: Mapped[int | None]
+    threshold_c: Mapped[int | None]
+    threshold_b: Mapped[int | None]
+    threshold_a: Mapped[int | None]
     run_id: Mapped[str] = mapped_column(String(36))
 
 
-class _GradeColumns:
-    """The columns of a grade, shared by the current table and its history."""
+class KpiGradeVersion(Base):
+    """One version of a district's grade for a quarter: the grade and how it was reached.
 
-    products_added: Mapped[int]
-    products_target: Mapped[int]
-    products_met: Mapped[bool]
-    sales: Mapped[Decimal] = mapped_column(Baht)
-    base_sales: Mapped[Decimal] = mapped_column(Baht)
-    sales_target: Mapped[Decimal] = mapped_column(Baht)
-    sales_met: Mapped[bool]
-    shops_registered: Mapped[int]
-    interested_q1: Mapped[int]
-    shop_level: Mapped[str | None] = mapped_column(String(1))
-    grade: Mapped[str | None] = mapped_column(String(1))
-    failed_criteria: Mapped[str] = mapped_column(String(40))
-    next_grade: Mapped[str | None] = mapped_column(String(1))
-    missing_products: Mapped[int]
-    missing_sales: Mapped[Decimal] = mapped_column(Baht)
-    missing_shops: Mapped[int]
-    status: Mapped[str] = mapped_column(String(12))
-    """``provisional`` until the quarter's last sales are due, then ``final``."""
-    as_of: Mapped[date]
-    version: Mapped[int]
-    run_id: Mapped[str] = mapped_column(String(36))
-    computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    A regrade that changes anything writes a new version and stamps the one it replaces
+    (``replaced_at``, ``replaced_by_run``); the current version is the one not replaced. The
+    criteria's figures are in :class:`KpiGradeCriterion`; ``kpi_grade`` and
+    ``kpi_grade_history`` are views pivoting both back to the analysts' wide columns (see the
+    migration ``0002``).
+    """
 
-
-class KpiGrade(_GradeColumns, Base):
-    """The current grade per district and quarter."""
-
-    __tablename__ = "kpi_grade"
+    __tablename__ = "kpi_grade_version"
     fiscal_year: Mapped[int] = mapped_column(Integer, primary_key=True)
     quarter: Mapped[int] = mapped_column(Integer, primary_key=True)
     district_code: Mapped[str] = mapped_column(
         ForeignKey("district.district_code"), primary_key=True
     )
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    grade: Mapped[str | None] = mapped_column(String(1))
+    failed_criteria: Mapped[str] = mapped_column(String(200))
+    next_grade: Mapped[str | None] = mapped_column(String(1))
+    status: Mapped[str] = mapped_column(String(12))
+    """``provisional`` until the quarter's last sales are due, then ``final``."""
+    as_of: Mapped[date]
+    run_id: Mapped[str] = mapped_column(String(36))
+    computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    replaced_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    replaced_by_run: Mapped[str | None] = mapped_column(String(36))
 
 
-class KpiGradeHistory(_GradeColumns, Base):
-    """Every earlier version of a grade, with the run that replaced it."""
+class KpiGradeCriterion(Base):
+    """One criterion of one grade version, long-form: its actual against its target.
 
-    __tablename__ = "kpi_grade_history"
+    ``unit`` is ``count`` or ``baht`` (both kept as ``NUMERIC(18,2)``); ``basis`` is what the
+    target was computed from (base-year sales), ``level`` the level a level criterion reached,
+    ``missing`` what the next grade still needs.
+    """
+
+    __tablename__ = "kpi_grade_criterion"
     fiscal_year: Mapped[int] = mapped_column(Integer, primary_key=True)
     quarter: Mapped[int] = mapped_column(Integer, primary_key=True)
     district_code: Mapped[str] = mapped_column(String(4), primary_key=True)
     version: Mapped[int] = mapped_column(Integer, primary_key=True)
-    replaced_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    replaced_by_run: Mapped[str] = mapped_column(String(36))
+    criterion: Mapped[str] = mapped_column(String(40), primary_key=True)
+    position: Mapped[int]
+    """The criterion's place in its fiscal year's rules: grade rows list criteria in order."""
+    unit: Mapped[str] = mapped_column(String(8))
+    actual: Mapped[Decimal] = mapped_column(Baht)
+    target: Mapped[Decimal] = mapped_column(Baht)
+    basis: Mapped[Decimal | None] = mapped_column(Baht)
+    met: Mapped[bool]
+    level: Mapped[str | None] = mapped_column(String(1))
+    missing: Mapped[Decimal] = mapped_column(Baht)
+
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["fiscal_year", "quarter", "district_code", "version"],
+            [
+                "kpi_grade_version.fiscal_year",
+                "kpi_grade_version.quarter",
+                "kpi_grade_version.district_code",
+                "kpi_grade_version.version",
+            ],
+        ),
+    )
 
 
 class Quarantine(Base):

@@ -1,4 +1,5 @@
-"""Reading the warehouse back as the DataFrames the transforms take."""
+"""Reading the warehouse back: the DataFrames the transforms take, and the targets, rules and
+typed grade rows the reports show."""
 
 from __future__ import annotations
 
@@ -9,10 +10,18 @@ from decimal import Decimal
 import pandas as pd
 from sqlalchemy import Connection, func, select
 
+from otop_sync.transforms.criteria import CriterionResult
+from otop_sync.transforms.fiscal import Quarter
+from otop_sync.transforms.grades import GradeRow
 from otop_sync.warehouse.models import (
     ConsumedPayload,
     District,
     KpiBaseline,
+    KpiGradeCriterion,
+    KpiGradeVersion,
+    KpiRule,
+    KpiTarget,
+    KpiTargetProvince,
     MonthlySales,
     ProductRegistration,
     ShopRegistration,
@@ -119,3 +128,107 @@ def months_with_shops(connection: Connection, province_codes: Sequence[str]) -> 
     frame = shops(connection, province_codes)
     frame["month"] = frame["registered_on"].map(lambda day: day.replace(day=1))
     return frame[["district_code", "month"]].drop_duplicates()
+
+
+def quarter_targets(
+    connection: Connection, quarter: Quarter, province_code: str
+) -> list[dict[str, object]]:
+    """A quarter's district targets of a province with the district names, in code order."""
+    target = KpiTarget.__table__
+    statement = (
+        select(target, District.name_th.label("district_name_th"))
+        .join(District, District.district_code == target.c.district_code)
+        .where(
+            target.c.fiscal_year == quarter.fiscal_year,
+            target.c.quarter == quarter.number,
+            District.province_code == province_code,
+        )
+        .order_by(target.c.district_code)
+    )
+    return [dict(row) for row in connection.execute(statement).mappings()]
+
+
+def province_target(
+    connection: Connection, quarter: Quarter, province_code: str
+) -> dict[str, object] | None:
+    """A quarter's province total target row, if computed."""
+    total = KpiTargetProvince.__table__
+    statement = select(total).where(
+        total.c.fiscal_year == quarter.fiscal_year,
+        total.c.quarter == quarter.number,
+        total.c.province_code == province_code,
+    )
+    row = connection.execute(statement).mappings().first()
+    return None if row is None else dict(row)
+
+
+def rule(connection: Connection, fiscal_year: int) -> dict[str, object] | None:
+    """The ``kpi_rule`` row a fiscal year's targets were computed with, if any."""
+    statement = select(KpiRule.__table__).where(KpiRule.fiscal_year == fiscal_year)
+    row = connection.execute(statement).mappings().first()
+    return None if row is None else dict(row)
+
+
+def _number(unit: str, value: Decimal | None) -> int | Decimal | None:
+    """A stored figure in its unit's type: counts as int, baht as Decimal."""
+    if value is None:
+        return None
+    return int(value) if unit == "count" else Decimal(value)
+
+
+def grade_rows(connection: Connection, quarter: Quarter, province_code: str) -> list[GradeRow]:
+    """The current grades of a quarter in a province, in district-code order, from the
+    long-form tables (criteria in the order they were graded)."""
+    header, figures = KpiGradeVersion.__table__, KpiGradeCriterion.__table__
+    where = (
+        header.c.fiscal_year == quarter.fiscal_year,
+        header.c.quarter == quarter.number,
+        header.c.replaced_at.is_(None),
+        District.province_code == province_code,
+    )
+    headers = connection.execute(
+        select(header, District.name_th.label("district_name_th"))
+        .join(District, District.district_code == header.c.district_code)
+        .where(*where)
+        .order_by(header.c.district_code)
+    ).mappings()
+    results: dict[str, list[CriterionResult]] = {}
+    for row in connection.execute(
+        select(figures)
+        .join(
+            header,
+            (header.c.fiscal_year == figures.c.fiscal_year)
+            & (header.c.quarter == figures.c.quarter)
+            & (header.c.district_code == figures.c.district_code)
+            & (header.c.version == figures.c.version),
+        )
+        .join(District, District.district_code == header.c.district_code)
+        .where(*where)
+        .order_by(figures.c.district_code, figures.c.position)
+    ).mappings():
+        unit = row["unit"]
+        results.setdefault(row["district_code"], []).append(
+            CriterionResult(
+                criterion=row["criterion"],
+                unit=unit,
+                actual=_number(unit, row["actual"]),
+                target=_number(unit, row["target"]),
+                met=bool(row["met"]),
+                missing=_number(unit, row["missing"]),
+                basis=_number(unit, row["basis"]),
+                level=row["level"],
+            )
+        )
+    return [
+        GradeRow(
+            quarter=quarter,
+            district_code=row["district_code"],
+            district_name_th=row["district_name_th"],
+            grade=row["grade"],
+            status=row["status"],
+            as_of=row["as_of"],
+            next_grade=row["next_grade"],
+            criteria=tuple(results.get(row["district_code"], [])),
+        )
+        for row in headers
+    ]

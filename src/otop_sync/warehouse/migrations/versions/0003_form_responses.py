@@ -1,7 +1,7 @@
 """The Shop ชุมชน report form's responses (dataset ``form_responses``)
 
-Revision ID: 0002_form
-Revises: 0001
+Revision ID: 0003
+Revises: 0002
 Create Date: 2026-11-30 02:50:00
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002_form"
-down_revision = "0001"
+revision = "0003"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 

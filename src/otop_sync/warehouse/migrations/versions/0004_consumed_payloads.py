@@ -1,7 +1,7 @@
 """The record of consumed payloads lives in the warehouse (it was a file in the data folder)
 
-Revision ID: 0003_consumed
-Revises: 0002_form
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-11-30 01:50:00
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003_consumed"
-down_revision = "0002_form"
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,69 @@
+"""Products: registered OTOP products must grow by at least ``target`` during the quarter
+(active products at quarter end minus at the previous quarter's end)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Self
+
+import pandas as pd
+
+from otop_sync.transforms.criteria.base import (
+    Criterion,
+    CriterionResult,
+    Number,
+    QuarterData,
+    check_parameters,
+    criterion_kind,
+    int_parameter,
+)
+from otop_sync.transforms.deltas import products_added
+
+
+@criterion_kind
+@dataclass(frozen=True, slots=True)
+class ProductsAdded(Criterion):
+    """Products added in the quarter against a fixed target per district."""
+
+    name = "products"
+    label_th = "ผลิตภัณฑ์"
+    unit = "count"
+    target_columns = ("products_target",)
+
+    target: int
+
+    @classmethod
+    def from_parameters(cls, parameters: Mapping[str, Any], where: str) -> Self:
+        check_parameters(parameters, ["target"], where)
+        return cls(target=int_parameter(parameters["target"], f"{where}.target"))
+
+    def targets(self, inputs: Mapping[str, Any]) -> dict[str, object]:  # noqa: ARG002
+        return {"products_target": self.target}
+
+    def province_targets(self, districts: pd.DataFrame) -> dict[str, object]:
+        """The province's target is the districts' targets added up."""
+        return {"products_target": int(districts["products_target"].sum())}
+
+    def actuals(self, data: QuarterData, districts: list[str]) -> pd.Series:
+        return products_added(data.products, data.quarter, districts)
+
+    def assess(  # a gating criterion's missing is the same whatever the next grade
+        self,
+        actual: Number,
+        targets: Mapping[str, Any],
+        next_grade: str | None,  # noqa: ARG002
+    ) -> CriterionResult:
+        target = int(targets["products_target"])
+        added = int(actual)
+        return CriterionResult(
+            criterion=self.name,
+            unit=self.unit,
+            actual=added,
+            target=target,
+            met=added >= target,
+            missing=max(0, target - added),
+        )
+
+    def rule_columns(self) -> dict[str, object]:
+        return {"products_target": self.target}

@@ -1,0 +1,100 @@
+"""The one typed grade row every presentation reads, and the criteria registry."""
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from otop_sync.reports.grades import grades_table
+from otop_sync.transforms.criteria import CriterionResult, criterion_kind
+from otop_sync.transforms.criteria.products import ProductsAdded
+from otop_sync.transforms.fiscal import Quarter
+from otop_sync.transforms.grades import GradeRow
+
+Q2 = Quarter(2567, 2)
+
+
+def row(grade, next_grade, products=0, sales="0.00", shops=0):
+    return GradeRow(
+        quarter=Q2,
+        district_code="5712",
+        district_name_th="พญาเม็งราย",
+        grade=grade,
+        status="final",
+        as_of=date(2024, 7, 15),
+        next_grade=next_grade,
+        criteria=(
+            CriterionResult("products", "count", 13, 1, products == 0, products),
+            CriterionResult(
+                "sales",
+                "baht",
+                Decimal("4009251.77"),
+                Decimal("4009251.78"),
+                sales == "0.00",
+                Decimal(sales),
+                basis=Decimal("3930639.00"),
+            ),
+            CriterionResult("shops", "count", 14, 18, True, shops, level="B"),
+        ),
+    )
+
+
+@pytest.mark.parametrize(
+    ("grade_row", "text"),
+    [
+        (row(None, "B", sales="24806474.79"), "B: ยอดจำหน่าย 24,806,474.79 บาท"),
+        (row(None, "A", products=1, shops=4), "A: ผลิตภัณฑ์ 1, Shop ชุมชน 4"),
+        (row("A", None), "-"),
+        (row("B", "A"), ""),
+    ],
+)
+def test_missing_text_is_the_reports(grade_row, text):
+    assert grade_row.missing_text() == text
+
+
+def test_one_row_feeds_the_artifact_and_the_terminal():
+    grade_row = row(None, "B", sales="0.01")
+    assert grade_row.failed_criteria == "sales"
+    assert grade_row.display() == {
+        "quarter": "2567Q2",
+        "district_code": "5712",
+        "district": "พญาเม็งราย",
+        "grade": "-",
+        "status": "final",
+        "failed": "sales",
+        "next_grade": "B",
+        "products": "13",
+        "products_target": "1",
+        "missing_products": "0",
+        "sales": "4,009,251.77",
+        "sales_target": "4,009,251.78",
+        "missing_sales": "0.01",
+        "shops": "14",
+        "shops_target": "18",
+        "missing_shops": "0",
+        "missing": "B: ยอดจำหน่าย 0.01 บาท",
+    }
+    table = grades_table([grade_row], "t")
+    cells = [column._cells[0] for column in table.columns]
+    assert cells == [
+        "5712",
+        "พญาเม็งราย",
+        "-",
+        "final",
+        "13",
+        "4,009,251.77",
+        "4,009,251.78",
+        "14",
+        "sales",
+        "B: ยอดจำหน่าย 0.01 บาท",
+    ]
+
+
+def test_a_kind_name_is_taken_once():
+    @dataclass(frozen=True)
+    class Impostor(ProductsAdded):
+        pass
+
+    with pytest.raises(ValueError, match=r"^criterion kind 'products' is already ProductsAdded$"):
+        criterion_kind(Impostor)
