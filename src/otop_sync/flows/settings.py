@@ -1,4 +1,5 @@
-"""Settings, read once from the environment (``OTOP_*``) by the entry point and passed down."""
+"""Settings, read from the environment (``OTOP_*``) where they are used: inside the tasks, so
+that no setting (and no secret among them) ever travels as a flow parameter."""
 
 from __future__ import annotations
 
@@ -7,6 +8,9 @@ from pathlib import Path
 
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_PROVINCE = "57"
+"""Chiang Rai: the province synced, graded and reported when none is named."""
 
 
 class SourceKind(StrEnum):

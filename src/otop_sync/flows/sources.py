@@ -10,8 +10,6 @@ from otop_sync.connectors.http import Credentials, HttpConfig
 from otop_sync.connectors.landing import RawLandingStore
 from otop_sync.flows.settings import Settings
 
-MOCK_ACCOUNT = Credentials("otop-officer", "mock-password")
-
 
 class SourceSettingsError(SourceError):
     """The settings do not say enough to reach a source."""
@@ -63,8 +61,11 @@ def http_sources(
     With ``OTOP_BASELINE_FILE`` set, the baseline comes from that file instead of a URL.
     """
     if mock_url is not None:
+        from otop_sync.mocks.server import MockConfig
+
         urls = dict.fromkeys(("products", "sales", "shops", "baseline"), mock_url)
-        return cdd_sources(urls, landing, MOCK_ACCOUNT, http_config(settings), endpoints(settings))
+        account = Credentials(MockConfig.username, MockConfig.password)  # the mock's one account
+        return cdd_sources(urls, landing, account, http_config(settings), endpoints(settings))
     urls = {
         "products": settings.products_url,
         "sales": settings.sales_url,
