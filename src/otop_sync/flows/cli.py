@@ -67,6 +67,16 @@ def _quarter(text: str) -> Quarter:
         raise typer.BadParameter(str(error)) from None
 
 
+def _province_code(text: str) -> str:
+    from otop_sync.transforms.districts import province_codes
+
+    if text not in province_codes():
+        raise typer.BadParameter(
+            f"{text!r} is not a province code, such as {DEFAULT_PROVINCE} (Chiang Rai)"
+        )
+    return text
+
+
 QuarterOption = Annotated[
     Quarter,
     typer.Option(
@@ -89,7 +99,9 @@ def targets(
     ] = TargetsFormat.table,
     province: Annotated[
         str | None,
-        typer.Option(help="Province code, when the baseline lists several provinces."),
+        typer.Option(
+            parser=_province_code, help="Province code, when the baseline lists several provinces."
+        ),
     ] = None,
 ) -> None:
     """A quarter's targets from a baseline file alone: districts, then the province total."""
@@ -224,10 +236,13 @@ def db_upgrade(warehouse: WarehouseOption = None) -> None:
 DEMO_AS_OF = date(2024, 7, 15)
 """Inside 2567Q3: the demo's 2567Q2 grades are final."""
 
+
 ProvinceOption = Annotated[
     list[str] | None,
     typer.Option(
-        "--province", help=f"Province code (repeat for several); default {DEFAULT_PROVINCE}."
+        "--province",
+        parser=_province_code,
+        help=f"Province code (repeat for several); default {DEFAULT_PROVINCE}.",
     ),
 ]
 AsOfOption = Annotated[
@@ -246,10 +261,6 @@ class ReportFormat(StrEnum):
 
 def _as_of(text: str | None) -> date:
     return today_in_bangkok() if text is None else _iso_date(text, "--as-of")
-
-
-def _quarter_list(texts: list[str]) -> list[Quarter]:
-    return [_quarter(t) for t in texts]
 
 
 def _print_step(event: StepEvent) -> None:
@@ -349,7 +360,8 @@ def _grade(request: GradeRequest) -> list:
 @app.command()
 def grade(
     quarter: Annotated[
-        list[str], typer.Option("--quarter", metavar="YYYYQn", help="Quarter(s) to grade.")
+        list[Quarter],
+        typer.Option("--quarter", parser=_quarter, metavar="YYYYQn", help="Quarter(s) to grade."),
     ],
     province: ProvinceOption = None,
     as_of: AsOfOption = None,
@@ -357,7 +369,7 @@ def grade(
 ) -> None:
     """Grade quarters again from what the warehouse holds."""
     _warehouse_url(warehouse)
-    quarters = [str(q) for q in _quarter_list(quarter)]
+    quarters = [str(q) for q in quarter]
     reports = _grade(GradeRequest(quarters=quarters, provinces=province, as_of=_as_of(as_of)))
     for q in quarters:
         _print_run(reports, q)
@@ -365,8 +377,12 @@ def grade(
 
 @app.command()
 def backfill(
-    from_quarter: Annotated[str, typer.Option("--from", metavar="YYYYQn", help="First quarter.")],
-    to_quarter: Annotated[str, typer.Option("--to", metavar="YYYYQn", help="Last quarter.")],
+    first: Annotated[
+        Quarter, typer.Option("--from", parser=_quarter, metavar="YYYYQn", help="First quarter.")
+    ],
+    last: Annotated[
+        Quarter, typer.Option("--to", parser=_quarter, metavar="YYYYQn", help="Last quarter.")
+    ],
     province: ProvinceOption = None,
     as_of: AsOfOption = None,
     warehouse: WarehouseOption = None,
@@ -374,7 +390,6 @@ def backfill(
     """Grade a range of quarters again (quarters without KPI rules are skipped)."""
     from otop_sync.transforms.fiscal import quarter_range
 
-    first, last = _quarter(from_quarter), _quarter(to_quarter)
     if last < first:
         raise typer.BadParameter(f"{last} is before {first}", param_hint="--to")
     _warehouse_url(warehouse)
@@ -388,7 +403,9 @@ def report(
     quarter: QuarterOption,
     output_format: Annotated[ReportFormat, typer.Option("--format", help="xlsx, csv, md or html.")],
     out: Annotated[Path, typer.Option(dir_okay=False, help="File to write.")],
-    province: Annotated[str, typer.Option(help="Province code.")] = DEFAULT_PROVINCE,
+    province: Annotated[
+        str, typer.Option(parser=_province_code, help="Province code.")
+    ] = DEFAULT_PROVINCE,
     warehouse: WarehouseOption = None,
 ) -> None:
     """The quarter's report in the letter's Thai layout, with actuals, grades and gaps."""
