@@ -7,14 +7,15 @@ from pathlib import Path
 import pytest
 
 from otop_sync.connectors.files import read_table_file
-from otop_sync.flows.targets import targets_from_baseline_file
 from otop_sync.mocks.data import MockSpec, allocate, generate
 from otop_sync.mocks.render import export_all
+from otop_sync.transforms.baseline import parse_baseline, quarter_inputs
 from otop_sync.transforms.deltas import latest_sales, quarter_actuals
 from otop_sync.transforms.fiscal import Quarter
-from otop_sync.transforms.formats import PRODUCTS, SALES, SHOPS, to_canonical
+from otop_sync.transforms.formats import BASELINE, PRODUCTS, SALES, SHOPS, to_canonical
 from otop_sync.transforms.grades import grade_quarter
 from otop_sync.transforms.sources import parse_products, parse_sales, parse_shops
+from otop_sync.transforms.targets import district_targets
 
 MOCKS = Path(__file__).parents[2] / "src" / "otop_sync" / "mocks"
 EXPECTED_2567Q2 = {
@@ -94,7 +95,13 @@ def _typed(paths):
 def test_2567q2_grades_cover_every_outcome(chiang_rai_exports, rulebook):
     products, sales, shops = _typed(chiang_rai_exports)
     quarter = Quarter(2567, 2)
-    targets = targets_from_baseline_file(chiang_rai_exports[3], quarter, rulebook).iloc[:-1]
+    baseline, issues = parse_baseline(
+        to_canonical(read_table_file(chiang_rai_exports[3]), BASELINE, "b")[0]
+    )
+    assert issues == []
+    targets = district_targets(
+        quarter_inputs(baseline, quarter, "57"), quarter, rulebook.for_year(2567), "57"
+    )
     graded = grade_quarter(
         targets,
         quarter_actuals(products, latest_sales(sales), shops, quarter, targets["district_code"]),
