@@ -55,3 +55,11 @@ def test_grade_request_quarters_are_read_once():
     assert [str(q) for q in request.parsed_quarters()] == ["2567Q2", "2567Q3"]
     with pytest.raises(ValueError, match=r"cannot read .2567Q5. as a fiscal quarter"):
         GradeRequest(quarters=["2567Q5"])
+
+
+def test_unknown_provinces_and_quarters_are_refused():
+    with pytest.raises(ValueError, match=r"not a province code: 00, 99"):
+        RunScope(provinces=["57", "99", "00"])
+    with pytest.raises(ValueError, match=r"cannot read '2567Q0' as a fiscal quarter"):
+        SyncRequest(report_quarter="2567Q0")
+    assert SyncRequest(report_quarter="๒๕๖๗q2").report_quarter == "2567Q2"

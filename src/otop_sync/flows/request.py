@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from otop_sync.errors import OtopSyncError
 from otop_sync.flows.settings import DEFAULT_PROVINCE, Settings, SourceKind
+from otop_sync.transforms.districts import province_codes
 from otop_sync.transforms.fiscal import Quarter
 
 BANGKOK = ZoneInfo("Asia/Bangkok")
@@ -32,12 +33,20 @@ class RunScope(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     provinces: tuple[str, ...] = (DEFAULT_PROVINCE,)
-    as_of: date = Field(default_factory=lambda: today_in_bangkok())
+    as_of: date = Field(default_factory=today_in_bangkok)
 
     @field_validator("provinces", mode="before")
     @classmethod
     def _default_provinces(cls, value: Any) -> Any:
         return value or (DEFAULT_PROVINCE,)
+
+    @field_validator("provinces")
+    @classmethod
+    def _known_provinces(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = sorted(set(value) - set(province_codes()))
+        if unknown:
+            raise ValueError(f"not a province code: {', '.join(unknown)}")
+        return value
 
     @field_validator("as_of", mode="before")
     @classmethod
@@ -58,6 +67,11 @@ class SyncRequest(RunScope):
     """Write this quarter's report files for each province after the sync."""
     one_run: bool = False
     """One run (one request per dataset) for all the provinces, instead of one per province."""
+
+    @field_validator("report_quarter")
+    @classmethod
+    def _readable_quarter(cls, value: str | None) -> str | None:
+        return None if value is None else str(Quarter.parse(value))
 
     def settings(self) -> Settings:
         """The environment's settings, with where to read from as the request says."""
