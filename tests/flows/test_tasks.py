@@ -13,9 +13,11 @@ from prefect.client.schemas.filters import (
     TaskRunFilter,
     TaskRunFilterFlowRunId,
 )
+from sqlalchemy import text
 
 from otop_sync.flows.nightly import grade_quarters, nightly_sync
 from otop_sync.flows.progress import listening
+from otop_sync.warehouse.db import make_engine
 
 AS_OF = date(2025, 11, 15)
 SYNC_STEPS = ["extract", "land", "type", "extract summary", "validate", "load", "grade"]
@@ -63,6 +65,7 @@ def test_each_step_is_a_task_and_a_transient_extract_failure_retries_extract_alo
     runs = flow_runs(state.state_details.flow_run_id)
     counts = task_runs([r.id for r in runs])
     assert {name: count for name, count in counts.items() if name.endswith("-57")} == {
+        "sync-57": 1,  # the nightly flow's task that starts the province's run
         "extract-57": 2,
         "land-57": 1,
         "type-57": 1,
@@ -112,3 +115,20 @@ def test_no_flow_run_stores_the_warehouse_url(mock_cdd, flow_settings, monkeypat
         assert "s3cret" not in stored, run.name
         assert "warehouse" not in stored, run.name
         assert "sqlite" not in stored, run.name
+
+
+def test_each_province_is_its_own_run(mock_cdd, flow_settings):
+    # The mock serves Chiang Rai only: the run for Chiang Mai (50) fails, Chiang Rai's does not.
+    state = nightly_sync(
+        provinces=["57", "50"], as_of=AS_OF, source="mock", mock_url=mock_cdd.url, return_state=True
+    )
+    assert state.is_failed()
+    assert "OtopSyncError: 1 of 2 province syncs failed: " in state.message
+    assert "baseline.csv?province=50 answered HTTP 404" in state.message
+    engine = make_engine(flow_settings["warehouse_url"])
+    with engine.connect() as connection:
+        runs = connection.execute(text("SELECT province_codes, status FROM sync_run")).all()
+        graded = connection.execute(text("SELECT count(*) FROM kpi_grade")).scalar_one()
+    engine.dispose()
+    assert sorted(runs) == [("50", "failed"), ("57", "completed")]
+    assert graded == 18 * 8

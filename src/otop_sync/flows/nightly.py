@@ -1,9 +1,9 @@
 """The Prefect flows ops schedule and watch. They only wire the pipeline's steps
 (:mod:`otop_sync.flows.pipeline`) into tasks, one task per step:
 
-- ``nightly-sync``: for each province (or once for all, ``one_run``) a ``sync-provinces`` run
-  whose graph is extract → land → type → extract summary → validate → load → grade, then the
-  report files and the artifacts;
+- ``nightly-sync``: for each province (or once for all, ``one_run``) a ``sync-provinces`` run,
+  started side by side by ``sync-<codes>`` tasks, whose graph is extract → land → type →
+  extract-summary → validate → load → grade → report; then the report files and the artifacts;
 - ``grade-quarters`` and ``backfill``: a ``grade-provinces`` run per province, grading quarters
   again from the warehouse;
 - ``finalise-quarter``: the day after the last sales of a quarter are due, grade it final;
@@ -26,6 +26,7 @@ or validated. Frames pass between tasks in memory, in the flow's process.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date
@@ -38,8 +39,8 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.concurrency.sync import concurrency
-from prefect.runtime import flow_run
-from prefect.states import State
+from prefect.futures import PrefectFuture, wait
+from prefect.runtime import flow_run, task_run
 from sqlalchemy import Connection
 
 from otop_sync.connectors.errors import SourceUnreachableError, TruncatedPayloadError
@@ -338,10 +339,7 @@ def _retrying(step_task: Any) -> Any:
 def sync_provinces(request: SyncRequest, province_codes: list[str]) -> RunReport:
     """One sync run of the provinces, one task per step, in one ``sync_run`` record."""
     source = request.settings().source.value
-    with (
-        listening(_log_step),
-        pipeline.recorded_run(source, province_codes, request.as_of, _root_flow_run_id()) as run,
-    ):
+    with pipeline.recorded_run(source, province_codes, request.as_of, _root_flow_run_id()) as run:
         extracted = _retrying(extract_task)(request, run)
         extracts = land_task(run, extracted)
         typed = type_task(run, extracts)
@@ -357,7 +355,6 @@ def sync_provinces(request: SyncRequest, province_codes: list[str]) -> RunReport
 def grade_provinces(request: GradeRequest, province_codes: list[str]) -> RunReport:
     """One grading run of the provinces, in one ``sync_run`` record and one transaction."""
     with (
-        listening(_log_step),
         pipeline.recorded_run("grade", province_codes, request.as_of, _root_flow_run_id()) as run,
         pipeline.warehouse_transaction(run) as connection,
     ):
@@ -365,11 +362,38 @@ def grade_provinces(request: GradeRequest, province_codes: list[str]) -> RunRepo
     return report_task(run)
 
 
-def _raise_failures(states: list[State], what: str) -> None:
-    failed = [s for s in states if s.is_failed()]
+def _runs_name(prefix: str) -> Callable[[], str]:
+    """A task run name from the provinces of the run it starts, e.g. ``sync-57``."""
+
+    def name() -> str:
+        return f"{prefix}-{'-'.join(task_run.parameters['province_codes'])}"
+
+    return name
+
+
+@task(name="sync-run", task_run_name=_runs_name("sync"), cache_policy=NO_CACHE)
+def sync_run_task(request: SyncRequest, province_codes: list[str]) -> RunReport:
+    """Start one sync run; the nightly flow submits one per province, to run side by side."""
+    return sync_provinces(request, province_codes)
+
+
+@task(name="grade-run", task_run_name=_runs_name("grade"), cache_policy=NO_CACHE)
+def grade_run_task(request: GradeRequest, province_codes: list[str]) -> RunReport:
+    """Start one grading run; the grading flow submits one per province."""
+    return grade_provinces(request, province_codes)
+
+
+def _finished(futures: list[PrefectFuture[RunReport]]) -> list[RunReport]:
+    """Wait for the runs; the reports of those that completed."""
+    wait(futures)
+    return [f.result() for f in futures if f.state.is_completed()]
+
+
+def _raise_failures(futures: list[PrefectFuture[RunReport]], what: str) -> None:
+    failed = [f.state for f in futures if f.state.is_failed()]
     if failed:
         reasons = "; ".join(str(s.message) for s in failed)
-        raise OtopSyncError(f"{len(failed)} of {len(states)} {what} failed: {reasons}")
+        raise OtopSyncError(f"{len(failed)} of {len(futures)} {what} failed: {reasons}")
 
 
 @flow(name="nightly-sync", log_prints=False)
@@ -394,13 +418,14 @@ def nightly_sync(
         one_run=one_run,
     )
     request.check_source()
-    states = [sync_provinces(request, list(group), return_state=True) for group in request.groups()]
-    reports = [state.result() for state in states if state.is_completed()]
+    with listening(_log_step):
+        runs = [sync_run_task.submit(request, list(group)) for group in request.groups()]
+        reports = _finished(runs)
     for report in reports:
         if request.report_quarter:
             report.reports = write_report_files(report, request.report_quarter)
         publish_artifacts(report)
-    _raise_failures(states, "province syncs")
+    _raise_failures(runs, "province syncs")
     return reports
 
 
@@ -410,11 +435,12 @@ def grade_quarters(
 ) -> list[RunReport]:
     """Grade the quarters again for each province from what the warehouse holds."""
     request = GradeRequest(quarters=quarters, provinces=provinces, as_of=as_of)
-    states = [grade_provinces(request, [code], return_state=True) for code in request.provinces]
-    reports = [state.result() for state in states if state.is_completed()]
+    with listening(_log_step):
+        runs = [grade_run_task.submit(request, [code]) for code in request.provinces]
+        reports = _finished(runs)
     for report in reports:
         publish_artifacts(report, kind="grading")
-    _raise_failures(states, "gradings")
+    _raise_failures(runs, "gradings")
     return reports
 
 
