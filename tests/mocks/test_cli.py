@@ -184,8 +184,9 @@ def test_mock_serve_national_scale_as_of_a_day(mock_cdd, tmp_path):
     assert sales["recorded_on"].max() <= date(2024, 3, 31)
 
 
-def test_mock_serve_seed_gives_other_data(mock_cdd):
-    with _Serving("--seed", "7") as mock:
+def test_mock_serve_seed_and_faults_options(mock_cdd):
+    with _Serving("--seed", "7", "--faults", "503@report*1") as mock:
+        assert _summary(mock.url, 2566, "57").status_code == 503
         seeded = _summary(mock.url, 2566, "57")
     default = _summary(mock_cdd.url, 2566, "57")  # FY2566 ended before either mock's today
     assert seeded.status_code == default.status_code == 200
