@@ -211,9 +211,13 @@ def test_monitor_another_province_in_the_warehouse_named(demo, tmp_path):
     assert not (tmp_path / "otop.db").exists()
 
 
-def test_monitor_does_not_migrate_a_warehouse_without_the_schema(tmp_path):
+@pytest.mark.parametrize(
+    "command",
+    [["monitor"], ["report", "--quarter", "2567Q2", "--format", "csv", "--out", "q2.csv"]],
+)
+def test_readers_do_not_migrate_a_warehouse_without_the_schema(tmp_path, command):
     empty = tmp_path / "empty.db"
-    result = run("monitor", "--warehouse", f"sqlite:///{empty}", cwd=tmp_path)
+    result = run(*command, "--warehouse", f"sqlite:///{empty}", cwd=tmp_path)
     assert result.returncode == 1
     assert result.stderr == (
         f"otop-sync: the warehouse at sqlite:///{empty} has no otop-sync schema: "

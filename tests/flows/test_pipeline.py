@@ -11,6 +11,7 @@ from otop_sync.connectors.landing import RawLandingStore
 from otop_sync.expectations.runner import CriticalExpectationError
 from otop_sync.flows import pipeline
 from otop_sync.flows.progress import listening
+from otop_sync.flows.readers import late_report
 from otop_sync.flows.request import SyncRequest
 from otop_sync.warehouse.db import make_engine, upgrade
 
@@ -114,7 +115,7 @@ def test_the_late_report_reads_only(flow_settings):
     with pytest.raises(
         WarehouseError, match=r"has no otop-sync schema: run `otop-sync db upgrade`$"
     ):
-        pipeline.late_report(Settings(), ["57"], AS_OF)
+        late_report(Settings(), ["57"], AS_OF)
     upgrade(make_engine(flow_settings["warehouse_url"]))
-    late = pipeline.late_report(Settings(), ["57"], AS_OF)
+    late = late_report(Settings(), ["57"], AS_OF)
     assert set(late["district_code"]) == {f"57{i:02d}" for i in range(1, 19)}

@@ -409,11 +409,12 @@ def report(
     warehouse: WarehouseOption = None,
 ) -> None:
     """The quarter's report in the letter's Thai layout, with actuals, grades and gaps."""
+    from otop_sync.flows.readers import require_current_schema
     from otop_sync.reports.quarter import build_report, render
-    from otop_sync.warehouse.db import check_reachable, make_engine
+    from otop_sync.warehouse.db import make_engine
 
     engine = make_engine(_warehouse_url(warehouse))
-    check_reachable(engine)
+    require_current_schema(engine)
     with engine.connect() as connection:
         built = build_report(connection, quarter, province)
     out.write_bytes(render(built, output_format.value))
@@ -427,7 +428,7 @@ def monitor(
     warehouse: WarehouseOption = None,
 ) -> None:
     """Who has not recorded last month's sales by the 18th, or Shop reports by the 15th."""
-    from otop_sync.flows.pipeline import late_report
+    from otop_sync.flows.readers import late_report
 
     _warehouse_url(warehouse)
     day = _as_of(as_of)

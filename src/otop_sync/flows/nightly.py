@@ -49,6 +49,7 @@ from otop_sync.errors import OtopSyncError
 from otop_sync.flows import pipeline
 from otop_sync.flows.pipeline import Extracted, SyncOutcome, Typed
 from otop_sync.flows.progress import StepEvent, listening
+from otop_sync.flows.readers import late_report
 from otop_sync.flows.request import GradeRequest, RunScope, SyncRequest
 from otop_sync.flows.settings import Settings, SourceKind
 from otop_sync.reports.quarter import build_report, write_reports
@@ -307,7 +308,7 @@ def write_report_files(report: RunReport, quarter: str) -> list[str]:
 @task(cache_policy=NO_CACHE)
 def late_task(scope: RunScope) -> list[dict[str, Any]]:
     """Districts late with last month's sales or Shop ชุมชน report."""
-    late = pipeline.late_report(Settings(), scope.provinces, scope.as_of)
+    late = late_report(Settings(), scope.provinces, scope.as_of)
     rows = [
         {
             "district_code": r.district_code,
