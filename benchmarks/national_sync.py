@@ -13,14 +13,11 @@ import tempfile
 import time
 import uuid
 from datetime import date
-from pathlib import Path
 
 from _mock import mock_process
 from sqlalchemy import text
 
-from otop_sync.flows.pipeline import new_run_id, run_sync
-from otop_sync.flows.settings import Settings
-from otop_sync.rules import load_rulebook
+from otop_sync.flows.cli import QUIET_PREFECT
 from otop_sync.transforms.districts import province_codes
 from otop_sync.warehouse.db import make_engine
 
@@ -40,24 +37,35 @@ def main() -> None:
     url = f"{args.pg}{separator}options=-csearch_path%3D{schema}"
     try:
         with tempfile.TemporaryDirectory() as scratch, mock_process("national") as mock_url:
-            settings = Settings(warehouse_url=url, data_dir=Path(scratch) / "data")
+            os.environ.update(
+                {**QUIET_PREFECT, "OTOP_WAREHOUSE_URL": url, "OTOP_DATA_DIR": f"{scratch}/data"}
+            )
+            from otop_sync.flows.nightly import nightly_sync  # Prefect reads its settings here
+
             started = time.perf_counter()
-            outcome = run_sync(
-                settings, load_rulebook(), province_codes(), AS_OF, new_run_id(), mock_url=mock_url
+            (report,) = nightly_sync(
+                provinces=province_codes(),
+                as_of=AS_OF,
+                source="mock",
+                mock_url=mock_url,
+                one_run=True,
             )
             total = time.perf_counter() - started
     finally:
         with admin.begin() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    read, loaded, quarantined = outcome.rows
+    read, loaded, quarantined = (
+        sum(counts[kind] for counts in report.rows.values())
+        for kind in ("read", "loaded", "quarantined")
+    )
     print(
         f"national sync: {total:.1f} s; rows read {read:,}, loaded {loaded:,}, "
-        f"quarantined {quarantined:,}; {len(outcome.grades):,} grades"
+        f"quarantined {quarantined:,}; {len(report.grades):,} grades"
     )
-    for step, seconds in sorted(outcome.seconds.items(), key=lambda item: -item[1]):
+    for step, seconds in sorted(report.seconds.items(), key=lambda item: -item[1]):
         print(f"  {step:<20} {seconds:7.1f} s  {seconds / total:6.1%}")
-    validation = sum(s for step, s in outcome.seconds.items() if step.startswith("validate"))
-    sales = outcome.seconds.get("validate sales", 0.0)
+    validation = sum(s for step, s in report.seconds.items() if step.startswith("validate"))
+    sales = report.seconds.get("validate sales", 0.0)
     print(f"validating the sales: {sales:.1f} s = {sales / total:.1%} of the sync (target: 30%)")
     print(f"all validation, Data Docs included: {validation:.1f} s = {validation / total:.1%}")
 

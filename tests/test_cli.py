@@ -98,3 +98,14 @@ def test_db_upgrade_on_an_unreachable_server_says_so_without_the_password():
     )
     assert "s3cret" not in result.stderr
     assert result.stderr.count("\n") == 1
+
+
+def test_targets_for_a_province_the_baseline_lacks_names_its_districts(bundled_baseline):
+    result = run(
+        "targets", "--quarter", "2567Q2", "--baseline", str(bundled_baseline), "--province", "50"
+    )
+    assert result.returncode == 1
+    assert result.stderr.startswith(
+        "otop-sync: 2567Q2: no base sales or Q1 interest for เมืองเชียงใหม่ (5001), จอมทอง (5002), "
+    )
+    assert result.stderr.endswith("กัลยาณิวัฒนา (5025)\n")

@@ -146,3 +146,126 @@ def test_demo_grades_views_and_reports_match_the_recorded_snapshot(demo):
     for part in ("tables", "views", "reports"):
         for name in expected[part]:
             assert actual[part][name] == expected[part][name], f"{part} {name} changed"
+
+
+SYNC_STEPS = ["extract", "land", "type", "extract summary", "validate", "load", "grade"]
+
+
+def test_sync_prints_each_step_as_it_happens_from_a_running_mock(tmp_path, mock_cdd):
+    (tmp_path / "run").mkdir()
+    (tmp_path / "elsewhere").mkdir()
+    warehouse = f"sqlite:///{tmp_path / 'elsewhere' / 'w.db'}"
+    result = run(
+        "sync",
+        "--mock-url",
+        mock_cdd.url,
+        "--as-of",
+        "2025-11-15",
+        "--warehouse",
+        warehouse,
+        cwd=tmp_path / "run",
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    lines = result.stdout.splitlines()
+    summary = next(i for i, line in enumerate(lines) if line.startswith("run "))
+    events = lines[:summary]
+    expected = [f"57 {step} {phase}" for step in SYNC_STEPS for phase in ("…", "done in")]
+    assert [line[: len(e)] for line, e in zip(events, expected, strict=True)] == expected
+    assert events[1].endswith(
+        ": baseline 144 rows, products 2,921 rows, shops 316 rows, form_responses 428 rows, "
+        "sales 61,209 rows"
+    )
+    assert events[9].endswith(": 65,018 rows read, 65,018 clean, 0 quarantined")
+    assert events[11].endswith(": 65,018 rows into 5 tables")
+    assert events[13].endswith(
+        ": 144 grades for 2567Q1, 2567Q2, 2567Q3, 2567Q4, 2568Q1, 2568Q2, 2568Q3, 2568Q4"
+    )
+    assert "prefect" not in result.stdout.lower() + result.stderr.lower()
+    assert not (tmp_path / "run" / "otop.db").exists()
+    engine = make_engine(warehouse)
+    with engine.connect() as connection:
+        runs = connection.execute(text("SELECT source, as_of, status FROM sync_run")).all()
+        locations = connection.execute(text("SELECT location FROM raw_file")).scalars().all()
+    engine.dispose()
+    assert runs == [("mock", "2025-11-15", "completed")]
+    assert locations
+    assert all(location.startswith(mock_cdd.url) for location in locations)
+
+
+def test_monitor_another_province_in_the_warehouse_named(demo, tmp_path):
+    folder, _ = demo
+    result = run(
+        "monitor",
+        "--province",
+        "50",
+        "--as-of",
+        "2024-07-20",
+        "--warehouse",
+        f"sqlite:///{folder / 'otop.db'}",
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    late = [line for line in result.stdout.splitlines() if "2024-06-01" in line]
+    assert len([line for line in late if "ยอดจำหน่าย" in line or "sales" in line]) >= 25
+    assert all(" 50" in line for line in late)
+    assert "5701" not in result.stdout
+    assert not (tmp_path / "otop.db").exists()
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["monitor"], ["report", "--quarter", "2567Q2", "--format", "csv", "--out", "q2.csv"]],
+)
+def test_readers_do_not_migrate_a_warehouse_without_the_schema(tmp_path, command):
+    empty = tmp_path / "empty.db"
+    result = run(*command, "--warehouse", f"sqlite:///{empty}", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"otop-sync: the warehouse at sqlite:///{empty} has no otop-sync schema: "
+        "run `otop-sync db upgrade`\n"
+    )
+    engine = make_engine(f"sqlite:///{empty}")
+    with engine.connect() as connection:
+        tables = connection.execute(text("SELECT name FROM sqlite_master")).all()
+    engine.dispose()
+    assert tables == []
+
+
+def test_report_for_another_province_says_it_has_no_grades(demo):
+    folder, _ = demo
+    result = run(
+        "report",
+        "--quarter",
+        "2567Q2",
+        "--format",
+        "md",
+        "--out",
+        "x.md",
+        "--province",
+        "50",
+        cwd=folder,
+    )
+    assert result.returncode == 1
+    assert result.stderr == "otop-sync: no grades for province 50 in 2567Q2: run a sync first\n"
+
+
+def test_report_html_to_the_file_named(demo, tmp_path):
+    folder, _ = demo
+    out = tmp_path / "chiang-rai-q1.html"
+    result = run(
+        "report",
+        "--quarter",
+        "2567Q1",
+        "--format",
+        "html",
+        "--out",
+        str(out),
+        "--warehouse",
+        f"sqlite:///{folder / 'otop.db'}",
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == f"{out}\n"
+    page = out.read_text(encoding="utf-8")
+    assert page.lstrip().lower().startswith("<!doctype html")
+    assert "2567" in page

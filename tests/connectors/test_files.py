@@ -12,17 +12,7 @@ from otop_sync.connectors.files import decode_text, read_table_bytes, read_table
 from otop_sync.datasets import dataset_for_filename
 from otop_sync.datasets.baseline import BASELINE
 from otop_sync.datasets.sales import SALES
-from otop_sync.flows.targets import targets_from_baseline_file
-from otop_sync.reports.targets import targets_csv
-from otop_sync.transforms.fiscal import Quarter
 from otop_sync.transforms.formats import SchemaDriftError, to_canonical
-
-Q2 = Quarter(2567, 2)
-
-
-@pytest.fixture
-def baseline_text(bundled_baseline) -> str:
-    return bundled_baseline.read_text(encoding="utf-8-sig")
 
 
 def test_decoding_picks_the_right_encoding():
@@ -40,32 +30,6 @@ def test_bytes_that_are_no_thai_encoding_are_an_error():
         DecodeError, match=r"^inbox/sales\.csv: neither UTF-8 nor cp874 \(TIS-620\): "
     ):
         decode_text(b"\xdb\xfc", "inbox/sales.csv")
-
-
-@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp874"])
-def test_baseline_in_each_encoding_gives_the_letters_targets(
-    tmp_path, baseline_text, encoding, rulebook, seed_targets_csv
-):
-    path = tmp_path / f"chiangrai_baseline_{encoding}.csv"
-    path.write_bytes(baseline_text.encode(encoding))
-    assert targets_csv(targets_from_baseline_file(path, Q2, rulebook)) == seed_targets_csv
-
-
-def test_baseline_as_xlsx_gives_the_letters_targets(
-    tmp_path, baseline_text, rulebook, seed_targets_csv
-):
-    table = pd.read_csv(io.StringIO(baseline_text), dtype=str)
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.append(list(table.columns))
-    for row in table.itertuples(index=False):
-        # Years and counts as numbers, amounts as numbers without separators: what Excel keeps.
-        sheet.append(
-            [int(row[0]), int(row[1]), row[2], row[3], float(row[4].replace(",", "")), int(row[5])]
-        )
-    path = tmp_path / "baseline.xlsx"
-    workbook.save(path)
-    assert targets_csv(targets_from_baseline_file(path, Q2, rulebook)) == seed_targets_csv
 
 
 def test_xlsx_dates_are_written_as_be_dates():

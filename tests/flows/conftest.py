@@ -15,11 +15,15 @@ def prefect_api():
 
 @pytest.fixture
 def flow_settings(tmp_path, monkeypatch):
-    """Where a flow run keeps its warehouse and data; quick retries for fault tests."""
+    """Where a flow run keeps its warehouse and data (``OTOP_*`` variables, as in production);
+    quick retries for fault tests."""
     monkeypatch.setenv("OTOP_HTTP_RETRIES", "1")
     monkeypatch.setenv("OTOP_HTTP_BACKOFF", "0.01")
     monkeypatch.setenv("OTOP_TASK_RETRIES", "0")
-    return {
+    settings = {
         "warehouse_url": f"sqlite:///{tmp_path / 'otop.db'}",
         "data_dir": str(tmp_path / "data"),
     }
+    for name, value in settings.items():
+        monkeypatch.setenv(f"OTOP_{name.upper()}", value)  # settings come from the environment
+    return settings

@@ -101,15 +101,17 @@ def test_nightly_deployment_runs_on_a_worker(prefect_server, mock_cdd, tmp_path)
         "backfill/backfill",
     ):
         assert name in deployed
+    warehouse = f"sqlite:///{tmp_path / 'otop.db'}"
+    # Settings reach the flow runs from the worker's environment, never as parameters.
+    worker_env = {**env, "OTOP_WAREHOUSE_URL": warehouse, "OTOP_DATA_DIR": str(tmp_path / "data")}
     worker = subprocess.Popen(
         [str(BIN / "prefect"), "worker", "start", "--pool", "otop-sync"],
-        env=env,
+        env=worker_env,
         cwd=ROOT,
         stdout=(tmp_path / "worker.log").open("w"),
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
-    warehouse = f"sqlite:///{tmp_path / 'otop.db'}"
     try:
         from prefect.client.orchestration import get_client
         from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
@@ -124,8 +126,6 @@ def test_nightly_deployment_runs_on_a_worker(prefect_server, mock_cdd, tmp_path)
                     "as_of": date(2025, 11, 15).isoformat(),
                     "source": "mock",
                     "mock_url": mock_cdd.url,
-                    "warehouse_url": warehouse,
-                    "data_dir": str(tmp_path / "data"),
                     "report_quarter": "2567Q2",
                 },
                 timeout=600,

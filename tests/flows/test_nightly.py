@@ -31,20 +31,19 @@ def artifacts(flow_run_id):
     return {a.key: a for a in found}
 
 
-def sync(mock_cdd, flow_settings, **extra):
+def sync(mock_cdd, **extra):
     return nightly_sync(
         provinces=["57"],
         as_of=AS_OF,
         source="mock",
         mock_url=mock_cdd.url,
         return_state=True,
-        **flow_settings,
         **extra,
     )
 
 
 def test_nightly_sync_publishes_grades_artifacts_and_reports(mock_cdd, flow_settings):
-    state = sync(mock_cdd, flow_settings, report_quarter="2567Q2")
+    state = sync(mock_cdd, report_quarter="2567Q2")
     assert state.is_completed(), state.message
     (report,) = state.result()
     assert report.skipped == []
@@ -69,8 +68,8 @@ def test_nightly_sync_publishes_grades_artifacts_and_reports(mock_cdd, flow_sett
 
 
 def test_unchanged_source_is_skipped(mock_cdd, flow_settings):
-    assert sync(mock_cdd, flow_settings).is_completed()
-    state = sync(mock_cdd, flow_settings)
+    assert sync(mock_cdd).is_completed()
+    state = sync(mock_cdd)
     assert state.is_completed(), state.message
     (report,) = state.result()
     assert sorted(report.skipped) == ["baseline", "form_responses", "products", "sales", "shops"]
@@ -82,11 +81,12 @@ def test_unchanged_source_is_skipped(mock_cdd, flow_settings):
 
 
 def test_a_new_warehouse_with_an_old_data_folder_loads_everything(
-    mock_cdd, flow_settings, tmp_path
+    mock_cdd, flow_settings, tmp_path, monkeypatch
 ):
-    assert sync(mock_cdd, flow_settings).is_completed()
+    assert sync(mock_cdd).is_completed()
     fresh = {**flow_settings, "warehouse_url": f"sqlite:///{tmp_path / 'restored.db'}"}
-    state = sync(mock_cdd, fresh)
+    monkeypatch.setenv("OTOP_WAREHOUSE_URL", fresh["warehouse_url"])
+    state = sync(mock_cdd)
     assert state.is_completed(), state.message
     (report,) = state.result()
     assert report.skipped == []
@@ -94,7 +94,7 @@ def test_a_new_warehouse_with_an_old_data_folder_loads_everything(
     assert query(fresh, "SELECT count(*) FROM monthly_sales") == query(
         flow_settings, "SELECT count(*) FROM monthly_sales"
     )
-    again = sync(mock_cdd, fresh)
+    again = sync(mock_cdd)
     assert sorted(again.result()[0].skipped) == [
         "baseline",
         "form_responses",
@@ -107,7 +107,7 @@ def test_a_new_warehouse_with_an_old_data_folder_loads_everything(
 
 def test_failed_critical_expectation_publishes_no_grades(mock_cdd, flow_settings):
     mock_cdd.set_faults("summary_drift@report")
-    state = sync(mock_cdd, flow_settings)
+    state = sync(mock_cdd)
     assert state.is_failed()
     assert "sales.reconciles_with_summary failed" in state.message
     assert query(flow_settings, "SELECT count(*) FROM kpi_grade") == [(0,)]
@@ -120,11 +120,11 @@ def test_failed_critical_expectation_publishes_no_grades(mock_cdd, flow_settings
 
 
 def test_source_outage_leaves_the_warehouse_as_it_was(mock_cdd, flow_settings):
-    assert sync(mock_cdd, flow_settings).is_completed()
+    assert sync(mock_cdd).is_completed()
     tables = ["monthly_sales", "product_registration", "shop_registration", "kpi_grade"]
     before = {t: query(flow_settings, f"SELECT count(*) FROM {t}") for t in tables}
     mock_cdd.set_faults("correction;503@sales")  # new data waits behind a broken system
-    state = sync(mock_cdd, flow_settings)
+    state = sync(mock_cdd)
     assert state.is_failed()
     assert "answered HTTP 503" in state.message
     assert {t: query(flow_settings, f"SELECT count(*) FROM {t}") for t in tables} == before
@@ -134,13 +134,12 @@ def test_source_outage_leaves_the_warehouse_as_it_was(mock_cdd, flow_settings):
     assert "answered HTTP 503" in statuses[1][1]
 
 
-def test_deadline_monitor_lists_late_districts(mock_cdd, flow_settings):
-    assert sync(mock_cdd, flow_settings).is_completed()
+@pytest.mark.usefixtures("flow_settings")
+def test_deadline_monitor_lists_late_districts(mock_cdd):
+    assert sync(mock_cdd).is_completed()
     # On 20 November 2568 the October sales (due on the 18th) are missing everywhere: the
     # mock's data end in September.
-    rows = deadline_monitor(
-        provinces=["57"], as_of=date(2025, 11, 20), warehouse_url=flow_settings["warehouse_url"]
-    )
+    rows = deadline_monitor(provinces=["57"], as_of=date(2025, 11, 20))
     late_sales = [r for r in rows if r["missing"] == "sales"]
     assert len(late_sales) == 18
     assert late_sales[0] == {
@@ -152,16 +151,10 @@ def test_deadline_monitor_lists_late_districts(mock_cdd, flow_settings):
     }
 
 
-def test_backfill_grades_a_range_and_skips_years_without_rules(mock_cdd, flow_settings):
-    assert sync(mock_cdd, flow_settings).is_completed()
-    (report,) = backfill(
-        "2566Q4",
-        "2567Q2",
-        provinces=["57"],
-        as_of=AS_OF,
-        warehouse_url=flow_settings["warehouse_url"],
-        data_dir=flow_settings["data_dir"],
-    )
+@pytest.mark.usefixtures("flow_settings")
+def test_backfill_grades_a_range_and_skips_years_without_rules(mock_cdd):
+    assert sync(mock_cdd).is_completed()
+    (report,) = backfill("2566Q4", "2567Q2", provinces=["57"], as_of=AS_OF)
     assert report.notes[0] == "2566Q4: no KPI rules for FY2566, skipped"
     assert sorted({str(g.quarter) for g in report.grades}) == ["2567Q1", "2567Q2"]
 
@@ -174,8 +167,6 @@ def test_http_source_reads_the_password_from_a_secret_block(mock_cdd, flow_setti
         monkeypatch.setenv(f"OTOP_{dataset}_URL", mock_cdd.url)  # the mock standing in for CDD
     monkeypatch.setenv("OTOP_CDD_USERNAME", "otop-officer")
     monkeypatch.setenv("OTOP_CDD_PASSWORD_BLOCK", "cdd-password")
-    state = nightly_sync(
-        provinces=["57"], as_of=AS_OF, source="http", return_state=True, **flow_settings
-    )
+    state = nightly_sync(provinces=["57"], as_of=AS_OF, source="http", return_state=True)
     assert state.is_completed(), state.message
     assert query(flow_settings, "SELECT source, status FROM sync_run") == [("http", "completed")]

@@ -4,6 +4,7 @@ import socket
 import subprocess
 import sys
 import time
+from datetime import date
 from pathlib import Path
 
 import requests
@@ -94,3 +95,101 @@ def test_mock_export_as_of_a_day_leaves_out_what_came_later(tmp_path):
     latest = max((y - 543, m, d) for d, m, y in recorded)
     assert latest <= (2024, 7, 15)
     assert latest >= (2024, 7, 1)
+
+
+def _export(out, *options):
+    result = subprocess.run(
+        [OTOP_SYNC, "mock", "export", "--out", str(out), "--today", "2024-07-15", *options],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    return [Path(line) for line in result.stdout.splitlines()]
+
+
+def _sales(path):
+    from otop_sync.datasets.sales import SALES
+    from otop_sync.transforms.formats import to_canonical
+
+    rows, issues = SALES.type_rows(to_canonical(read_table_file(path), SALES, str(path))[0])
+    assert issues == []
+    return rows
+
+
+def test_mock_export_seed_and_format(tmp_path):
+    default = _export(tmp_path / "default")
+    seeded = _export(tmp_path / "seeded", "--seed", "7", "--format", "xlsx")
+    assert sorted(p.name for p in seeded) == [
+        "baseline_57.xlsx",
+        "form_responses_57.xlsx",
+        "products_57.xlsx",
+        "sales_57.xlsx",
+        "shops_57.xlsx",
+    ]
+    by_default, by_seed = _sales(default[1]), _sales(seeded[1])
+    assert by_default["month"].max() == by_seed["month"].max()  # the same day…
+    assert by_default["amount"].sum() != by_seed["amount"].sum()  # …other data
+
+
+class _Serving:
+    """``otop-sync mock serve`` with options, on a free port, until the block ends."""
+
+    def __init__(self, *options):
+        self.url = f"http://127.0.0.1:{_free_port()}"
+        self.options = options
+
+    def __enter__(self):
+        port = self.url.rsplit(":", 1)[1]
+        self.process = subprocess.Popen(
+            [OTOP_SYNC, "mock", "serve", "--port", port, *self.options],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                requests.get(f"{self.url}/_mock/health", timeout=2)
+                return self
+            except requests.ConnectionError:
+                assert self.process.poll() is None, self.process.stderr.read()
+                assert time.monotonic() < deadline, "mock serve did not come up"
+                time.sleep(0.2)
+
+    def __exit__(self, *_exc):
+        self.process.terminate()
+        self.process.wait(timeout=20)
+
+
+def _summary(url, year, province):
+    return requests.get(
+        f"{url}/otop/cdd_report/otop_r04.php",
+        params={"year": year, "org_group": 0, "province": province},
+        timeout=60,
+    )
+
+
+def test_mock_serve_national_scale_as_of_a_day(mock_cdd, tmp_path):
+    assert _summary(mock_cdd.url, 2567, "50").status_code == 404  # province scale: 57 only
+    with _Serving("--scale", "national", "--today", "2024-03-31") as mock, requests.Session() as s:
+        assert _summary(mock.url, 2567, "50").status_code == 200
+        from tests.mocks.conftest import login
+
+        assert login(s, mock.url, "otop").status_code == 303
+        export = s.get(f"{mock.url}/otop/export/sales.csv", params={"province": "50"}, timeout=60)
+        assert export.status_code == 200
+    path = tmp_path / "sales_50.csv"
+    path.write_bytes(export.content)
+    sales = _sales(path)
+    assert set(sales["district_code"].str[:2]) == {"50"}
+    assert sales["recorded_on"].max() <= date(2024, 3, 31)
+
+
+def test_mock_serve_seed_and_faults_options(mock_cdd):
+    with _Serving("--seed", "7", "--faults", "503@report*1") as mock:
+        assert _summary(mock.url, 2566, "57").status_code == 503
+        seeded = _summary(mock.url, 2566, "57")
+    default = _summary(mock_cdd.url, 2566, "57")  # FY2566 ended before either mock's today
+    assert seeded.status_code == default.status_code == 200
+    assert seeded.text != default.text

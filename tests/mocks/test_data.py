@@ -7,17 +7,19 @@ from pathlib import Path
 import pytest
 
 from otop_sync.connectors.files import read_table_file
+from otop_sync.datasets.baseline import BASELINE
 from otop_sync.datasets.products import PRODUCTS
 from otop_sync.datasets.sales import SALES
 from otop_sync.datasets.shops import SHOPS
-from otop_sync.flows.targets import targets_from_baseline_file
 from otop_sync.mocks.data import MockSpec, allocate, generate
 from otop_sync.mocks.render import export_all
+from otop_sync.transforms.baseline import quarter_inputs
 from otop_sync.transforms.criteria import QuarterData, quarter_actuals
 from otop_sync.transforms.deltas import latest_sales
 from otop_sync.transforms.fiscal import Quarter
 from otop_sync.transforms.formats import to_canonical
 from otop_sync.transforms.grades import grade_quarter
+from otop_sync.transforms.targets import district_targets
 
 MOCKS = Path(__file__).parents[2] / "src" / "otop_sync" / "mocks"
 EXPECTED_2567Q2 = {
@@ -97,7 +99,13 @@ def _typed(paths):
 def test_2567q2_grades_cover_every_outcome(chiang_rai_exports, rulebook):
     products, sales, shops = _typed(chiang_rai_exports)
     quarter = Quarter(2567, 2)
-    targets = targets_from_baseline_file(chiang_rai_exports[3], quarter, rulebook).iloc[:-1]
+    baseline, issues = BASELINE.type_rows(
+        to_canonical(read_table_file(chiang_rai_exports[3]), BASELINE, "b")[0]
+    )
+    assert issues == []
+    targets = district_targets(
+        quarter_inputs(baseline, quarter, "57"), quarter, rulebook.for_year(2567), "57"
+    )
     criteria = rulebook.for_year(2567).criteria
     data = QuarterData(quarter, products, latest_sales(sales), shops)
     graded = grade_quarter(

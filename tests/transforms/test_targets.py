@@ -5,8 +5,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from otop_sync.flows.targets import targets_from_baseline_file
-from otop_sync.reports.targets import targets_csv
 from otop_sync.transforms.criteria.shops import ShopUnits
 from otop_sync.transforms.fiscal import Quarter
 from otop_sync.transforms.targets import (
@@ -19,25 +17,6 @@ from otop_sync.transforms.targets import (
 Q2 = Quarter(2567, 2)
 
 
-def test_bundled_baseline_reproduces_the_letters_table(bundled_baseline, rulebook, seed_targets):
-    table = targets_from_baseline_file(bundled_baseline, Q2, rulebook)
-    assert len(table) == 19
-    for row, expected in zip(table.to_dict("records"), seed_targets, strict=True):
-        assert row["district_code"] == expected["district_code"]
-        assert row["district_name_th"] == expected["district_name_th"]
-        assert row["products_target"] == int(expected["products_target"])
-        assert row["base_sales"] == Decimal(expected["base_sales_2566q2"])
-        assert row["sales_target"] == Decimal(expected["sales_target"])
-        assert row["interested_q1"] == int(expected["interested_q1"])
-        for level in "dcba":
-            assert row[f"threshold_{level}"] == int(expected[f"threshold_{level}"])
-
-
-def test_targets_csv_matches_the_fixture_text(bundled_baseline, rulebook, seed_targets_csv):
-    table = targets_from_baseline_file(bundled_baseline, Q2, rulebook)
-    assert targets_csv(table) == seed_targets_csv
-
-
 def test_rounding_traps_from_the_letter(rulebook):
     rules = rulebook.for_year(2567)
     sales, shops = rules.criterion("sales"), rules.criterion("shops")
@@ -45,14 +24,6 @@ def test_rounding_traps_from_the_letter(rulebook):
     assert shops.thresholds(10)["D"] == 3  # 2.5 → 3, where round(2.5) == 2
     assert shops.thresholds(15)["B"] == 11  # 11.25 → 11
     assert shops.thresholds(2) == {"D": 1, "C": 1, "B": 2, "A": 2}
-
-
-def test_total_row_comes_from_totals_not_from_summed_thresholds(bundled_baseline, rulebook):
-    table = targets_from_baseline_file(bundled_baseline, Q2, rulebook)
-    districts, total = table.iloc[:-1], table.iloc[-1]
-    assert districts["threshold_d"].sum() == 55
-    assert total["threshold_d"] == 52
-    assert total["sales_target"] == Decimal("1434485054.92")
 
 
 def _inputs(codes, base="100.00", interested=4):

@@ -10,9 +10,9 @@ from otop_sync.warehouse.db import make_engine
 
 
 def _sync(url: str, rows_path: str, run_id: str, barrier) -> None:  # runs in a child process
-    from otop_sync.flows.steps import grade_quarters
     from otop_sync.rules import load_rulebook
     from otop_sync.transforms.fiscal import Quarter
+    from otop_sync.warehouse.grading import grade_quarters
     from tests.warehouse.conftest import load_all
 
     with open(rows_path, "rb") as handle:

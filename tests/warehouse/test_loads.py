@@ -8,8 +8,10 @@ import pandas as pd
 import pytest
 from sqlalchemy import select, text
 
-from otop_sync.flows.steps import grade_quarters, load_rows
+from otop_sync.datasets import dataset
 from otop_sync.transforms.fiscal import Quarter
+from otop_sync.warehouse.grading import grade_quarters
+from otop_sync.warehouse.loaders import load_rows
 from otop_sync.warehouse.models import KpiTarget
 from tests.warehouse.conftest import load_all
 
@@ -178,7 +180,7 @@ def test_a_correction_after_the_quarter_is_final_makes_a_new_grade_version(engin
     graded(engine, chiang_rai_rows, run_id="run-1")
     correction, original = _correction(chiang_rai_rows)
     with engine.begin() as connection:
-        counts = load_rows(connection, "sales", correction, "run-2")
+        counts = load_rows(connection, dataset("sales"), correction, "run-2")
         grade_quarters(connection, [Q2], ["57"], _rulebook(), date(2024, 7, 16), "run-2")
     assert (counts.updated, counts.history) == (1, 1)
     with engine.connect() as connection:
@@ -214,7 +216,7 @@ def test_an_older_row_does_not_replace_a_newer_one(engine, chiang_rai_rows):
     stale = correction.assign(recorded_on=date(2024, 2, 1), amount=Decimal("1.00"))
 
     with engine.begin() as connection:
-        counts = load_rows(connection, "sales", stale, "run-2")
+        counts = load_rows(connection, dataset("sales"), stale, "run-2")
     assert (counts.inserted, counts.updated, counts.history) == (0, 0, 0)
 
 

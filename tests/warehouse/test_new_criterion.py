@@ -15,7 +15,6 @@ import pandas as pd
 import pytest
 from sqlalchemy import text
 
-from otop_sync.flows.steps import grade_quarters
 from otop_sync.reports.quarter import build_report, render, to_markdown
 from otop_sync.rules import load_rulebook
 from otop_sync.transforms.criteria import (
@@ -30,6 +29,7 @@ from otop_sync.transforms.deltas import shops_registered
 from otop_sync.transforms.fiscal import Quarter
 from otop_sync.transforms.rules import rulebook_from_document
 from otop_sync.warehouse import queries
+from otop_sync.warehouse.grading import grade_quarters
 from tests.warehouse.conftest import load_all
 from tests.warehouse.test_loads import EXPECTED_GRADES
 

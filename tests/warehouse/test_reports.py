@@ -5,10 +5,10 @@ from datetime import date
 
 from openpyxl import load_workbook
 
-from otop_sync.flows.steps import grade_quarters
 from otop_sync.reports.quarter import build_report, render, to_markdown
 from otop_sync.rules import load_rulebook
 from otop_sync.transforms.fiscal import Quarter
+from otop_sync.warehouse.grading import grade_quarters
 from tests.warehouse.conftest import load_all
 
 Q2 = Quarter(2567, 2)

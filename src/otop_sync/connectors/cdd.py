@@ -16,7 +16,7 @@ import pandas as pd
 
 from otop_sync.connectors.errors import SourceError
 from otop_sync.connectors.extract import Extract, canonical_from_raw, empty_table
-from otop_sync.connectors.files import read_csv_stream
+from otop_sync.connectors.files import DEFAULT_LIMITS, ReadLimits, read_csv_stream
 from otop_sync.connectors.html import PageFormatError, listing_table, parse_summary_report
 from otop_sync.connectors.http import (
     Credentials,
@@ -48,6 +48,7 @@ class CddSource(HttpSource):
         config: HttpConfig,
         landing: RawLandingStore,
         credentials: Credentials | None,
+        limits: ReadLimits = DEFAULT_LIMITS,
     ) -> None:
         super().__init__(
             name=endpoint.system,
@@ -59,6 +60,7 @@ class CddSource(HttpSource):
         )
         self.spec = spec
         self.endpoint = endpoint
+        self.limits = limits
 
     def extract(
         self,
@@ -80,7 +82,7 @@ class CddSource(HttpSource):
         if landing.unchanged and not read_unchanged:
             return Extract(dataset, self.name, (landing.raw,), True, empty_table(self.spec))
         if streamed is None:
-            table, unknown = canonical_from_raw(landing.raw, self.spec)
+            table, unknown = canonical_from_raw(landing.raw, self.spec, self.limits)
         else:
             mapped, unknown_list = to_canonical(streamed, self.spec, location)
             table, unknown = mapped, tuple(unknown_list)
@@ -146,6 +148,7 @@ def cdd_sources(
     credentials: Credentials | None,
     http: HttpConfig,
     endpoints: Mapping[str, Endpoint] | None = None,
+    limits: ReadLimits = DEFAULT_LIMITS,
 ) -> dict[str, CddSource]:
     """One source per dataset (spec → base URL), each with its own session; ``endpoints``
     replaces the endpoints some datasets declare (dataset name → endpoint)."""
@@ -157,6 +160,6 @@ def cdd_sources(
         kind = ReportSource if endpoint.report else CddSource
         account = credentials if endpoint.login_path else None
         sources[spec.name] = kind(
-            spec, endpoint, replace(http, base_url=base_url), landing, account
+            spec, endpoint, replace(http, base_url=base_url), landing, account, limits
         )
     return sources

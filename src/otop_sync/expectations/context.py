@@ -7,35 +7,33 @@ would add a ``gx/`` folder of JSON copies of the same suites to keep in step wit
 What a file context would add, browsable HTML, is kept anyway: each run writes its Data Docs
 into the data folder through a filesystem site.
 
-GX is quietened here once: no progress bars, no INFO logging at import, no analytics (which
-would also try the network).
+GX is quietened where the context is made, not at import: analytics off (they would also try
+the network), no progress bars, its INFO logging down to warnings.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import warnings
 from pathlib import Path
 from typing import Any
 
-os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-logging.getLogger("great_expectations").setLevel(logging.WARNING)
-warnings.filterwarnings(
-    "ignore", message=r"module 'sre_(constants|parse)' is deprecated", category=DeprecationWarning
+import great_expectations as gx
+from great_expectations.data_context.types.base import (
+    DataContextConfig,
+    InMemoryStoreBackendDefaults,
 )
-
-import great_expectations as gx  # noqa: E402
-
-logging.captureWarnings(False)  # GX switches this on for the whole process at import
-logging.getLogger("great_expectations.data_context.types.base").setLevel(logging.WARNING)
 
 DOCS_SITE = "otop_sync_docs"
 
 
 def gx_context(docs_dir: Path | None = None) -> Any:
     """An ephemeral GX context; with ``docs_dir``, Data Docs are written there."""
-    context = gx.get_context(mode="ephemeral")
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)
+    logging.captureWarnings(False)  # GX switches this on for the whole process at import
+    config = DataContextConfig(
+        analytics_enabled=False, store_backend_defaults=InMemoryStoreBackendDefaults()
+    )
+    context = gx.get_context(mode="ephemeral", project_config=config)
     docs_dir = docs_dir.resolve() if docs_dir is not None else None
     context.variables.progress_bars = {"globally": False, "metric_calculations": False}
     for site in list(context.get_site_names()):

@@ -1,4 +1,4 @@
-"""The ``otop-sync`` command line (DESIGN §5).
+"""The ``otop-sync`` command line (every command is listed in the README).
 
 Exit codes: 0 on success, 2 on bad usage, 1 with a one-line reason on any failure otop-sync
 raises on purpose (:class:`~otop_sync.errors.OtopSyncError`).
@@ -16,21 +16,23 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-for _name, _value in {
+from otop_sync.errors import OtopSyncError
+from otop_sync.flows.progress import StepEvent, listening
+from otop_sync.flows.request import GradeRequest, SyncRequest, today_in_bangkok
+from otop_sync.flows.settings import DEFAULT_PROVINCE, Settings, SourceKind
+from otop_sync.flows.targets import targets_from_baseline_file
+from otop_sync.reports.grades import grades_table, late_table
+from otop_sync.reports.targets import targets_csv, targets_table
+from otop_sync.rules import load_rulebook
+from otop_sync.transforms.fiscal import Quarter
+
+QUIET_PREFECT = {
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",  # no telemetry (and no network) from Prefect
     "DO_NOT_TRACK": "1",
     "PREFECT_SERVER_UI_ENABLED": "false",
-    "PREFECT_LOGGING_LEVEL": "CRITICAL",  # the command prints its own summary and reasons
-}.items():
-    os.environ.setdefault(_name, _value)
-
-from otop_sync.errors import OtopSyncError  # noqa: E402
-from otop_sync.flows.settings import Settings  # noqa: E402
-from otop_sync.flows.targets import targets_from_baseline_file  # noqa: E402
-from otop_sync.reports.grades import grades_table, late_table  # noqa: E402
-from otop_sync.reports.targets import targets_csv, targets_table  # noqa: E402
-from otop_sync.rules import load_rulebook  # noqa: E402
-from otop_sync.transforms.fiscal import Quarter  # noqa: E402
+    "PREFECT_LOGGING_LEVEL": "CRITICAL",  # the command prints its own progress and reasons
+}
+"""Prefect's settings for a command-line run, unless the environment says otherwise."""
 
 app = typer.Typer(
     name="otop-sync",
@@ -65,6 +67,16 @@ def _quarter(text: str) -> Quarter:
         raise typer.BadParameter(str(error)) from None
 
 
+def _province_code(text: str) -> str:
+    from otop_sync.transforms.districts import province_codes
+
+    if text not in province_codes():
+        raise typer.BadParameter(
+            f"{text!r} is not a province code, such as {DEFAULT_PROVINCE} (Chiang Rai)"
+        )
+    return text
+
+
 QuarterOption = Annotated[
     Quarter,
     typer.Option(
@@ -87,7 +99,9 @@ def targets(
     ] = TargetsFormat.table,
     province: Annotated[
         str | None,
-        typer.Option(help="Province code, when the baseline lists several provinces."),
+        typer.Option(
+            parser=_province_code, help="Province code, when the baseline lists several provinces."
+        ),
     ] = None,
 ) -> None:
     """A quarter's targets from a baseline file alone: districts, then the province total."""
@@ -200,12 +214,20 @@ WarehouseOption = Annotated[
 ]
 
 
+def _warehouse_url(option: str | None) -> str:
+    """The warehouse of this command: ``--warehouse``, applied as ``OTOP_WAREHOUSE_URL`` for the
+    runs of this process (a URL may hold a password, so it is never a flow parameter)."""
+    if option:
+        os.environ["OTOP_WAREHOUSE_URL"] = option
+    return Settings().warehouse_url
+
+
 @db_app.command("upgrade")
 def db_upgrade(warehouse: WarehouseOption = None) -> None:
     """Create or migrate the warehouse to the newest schema (also done before every sync)."""
     from otop_sync.warehouse.db import make_engine, upgrade
 
-    engine = make_engine(warehouse or Settings().warehouse_url)
+    engine = make_engine(_warehouse_url(warehouse))
     revision = upgrade(engine)
     engine.dispose()
     print(f"warehouse {engine.url.render_as_string(hide_password=True)} is at revision {revision}")
@@ -214,21 +236,18 @@ def db_upgrade(warehouse: WarehouseOption = None) -> None:
 DEMO_AS_OF = date(2024, 7, 15)
 """Inside 2567Q3: the demo's 2567Q2 grades are final."""
 
+
 ProvinceOption = Annotated[
     list[str] | None,
-    typer.Option("--province", help="Province code (repeat for several); default 57."),
+    typer.Option(
+        "--province",
+        parser=_province_code,
+        help=f"Province code (repeat for several); default {DEFAULT_PROVINCE}.",
+    ),
 ]
 AsOfOption = Annotated[
     str | None, typer.Option("--as-of", metavar="YYYY-MM-DD", help="'Today' (CE); default today.")
 ]
-
-
-class SourceChoice(StrEnum):
-    """Where ``sync`` reads from."""
-
-    mock = "mock"
-    http = "http"
-    files = "files"
 
 
 class ReportFormat(StrEnum):
@@ -241,23 +260,17 @@ class ReportFormat(StrEnum):
 
 
 def _as_of(text: str | None) -> date:
-    from otop_sync.flows.nightly import today_in_bangkok
-
     return today_in_bangkok() if text is None else _iso_date(text, "--as-of")
 
 
-def _quarter_list(texts: list[str]) -> list[Quarter]:
-    return [_quarter(t) for t in texts]
+def _print_step(event: StepEvent) -> None:
+    """One line per step event, as it happens."""
+    _console().print(event.line(), highlight=False, markup=False)
 
 
-def _sync(
-    settings: Settings,
-    provinces: list[str],
-    as_of: date,
-    mock_url: str | None,
-    report_quarter: str | None = None,
-) -> list:
-    """Run the nightly flow; for the mock source without a URL, serve the mock here."""
+def _sync(request: SyncRequest) -> list:
+    """Run the nightly flow, printing each step as it goes; for the mock source without a URL,
+    serve the mock here (as of the request's day)."""
     from contextlib import nullcontext
 
     from otop_sync.flows.nightly import nightly_sync
@@ -265,22 +278,14 @@ def _sync(
     from otop_sync.mocks.server import MockConfig, serve_in_thread
 
     serving = (
-        serve_in_thread(MockConfig(spec=MockSpec(today=as_of)))
-        if settings.source.value == "mock" and mock_url is None
+        serve_in_thread(MockConfig(spec=MockSpec(today=request.as_of)))
+        if request.settings().source is SourceKind.mock and request.mock_url is None
         else nullcontext(None)
     )
-    console = _console()
-    with serving as mock, console.status(f"syncing {', '.join(provinces)} as of {as_of}…"):
-        return nightly_sync(
-            provinces=provinces,
-            as_of=as_of,
-            source=settings.source.value,
-            mock_url=mock.url if mock is not None else mock_url,
-            warehouse_url=settings.warehouse_url,
-            data_dir=str(settings.data_dir),
-            inbox_dir=str(settings.inbox_dir),
-            report_quarter=report_quarter,
-        )
+    with serving as mock, listening(_print_step):
+        if mock is not None:
+            request = request.model_copy(update={"mock_url": mock.url})
+        return nightly_sync(**request.model_dump())
 
 
 def _print_run(reports: list, quarter: str | None) -> None:
@@ -309,14 +314,19 @@ def _print_run(reports: list, quarter: str | None) -> None:
 def demo(warehouse: WarehouseOption = None) -> None:
     """The main job with nothing configured: mock CDD, nightly flow for Chiang Rai into
     ./otop.db as of 15 July 2024, the 2567Q2 grade table and the reports."""
-    settings = Settings(source="mock", **({"warehouse_url": warehouse} if warehouse else {}))
-    reports = _sync(settings, ["57"], DEMO_AS_OF, None, report_quarter="2567Q2")
-    _print_run(reports, "2567Q2")
+    _warehouse_url(warehouse)
+    request = SyncRequest(
+        provinces=[DEFAULT_PROVINCE],
+        as_of=DEMO_AS_OF,
+        source=SourceKind.mock,
+        report_quarter="2567Q2",
+    )
+    _print_run(_sync(request), "2567Q2")
 
 
 @app.command()
 def sync(
-    source: Annotated[SourceChoice | None, typer.Option(help="mock, http or files.")] = None,
+    source: Annotated[SourceKind | None, typer.Option(help="mock, http or files.")] = None,
     inbox: Annotated[
         Path | None, typer.Option(file_okay=False, help="Inbox folder (files).")
     ] = None,
@@ -327,61 +337,64 @@ def sync(
         str | None, typer.Option(help="A running mock's URL (source mock).")
     ] = None,
 ) -> None:
-    """One nightly sync: extract, land raw, validate, load, grade."""
-    overrides = {
-        "source": source.value if source else None,
-        "inbox_dir": inbox,
-        "warehouse_url": warehouse,
-    }
-    settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
-    reports = _sync(settings, province or ["57"], _as_of(as_of), mock_url)
-    _print_run(reports, None)
+    """One nightly sync: extract, land raw, type, validate, load, grade."""
+    _warehouse_url(warehouse)
+    request = SyncRequest(
+        provinces=province,
+        as_of=_as_of(as_of),
+        source=source,
+        mock_url=mock_url,
+        inbox_dir=inbox,
+    )
+    _print_run(_sync(request), None)
+
+
+def _grade(request: GradeRequest) -> list:
+    """Run the grading flow, printing each step as it goes."""
+    from otop_sync.flows.nightly import grade_quarters
+
+    with listening(_print_step):
+        return grade_quarters(**request.model_dump())
 
 
 @app.command()
 def grade(
     quarter: Annotated[
-        list[str], typer.Option("--quarter", metavar="YYYYQn", help="Quarter(s) to grade.")
+        list[Quarter],
+        typer.Option("--quarter", parser=_quarter, metavar="YYYYQn", help="Quarter(s) to grade."),
     ],
     province: ProvinceOption = None,
     as_of: AsOfOption = None,
     warehouse: WarehouseOption = None,
 ) -> None:
     """Grade quarters again from what the warehouse holds."""
-    from otop_sync.flows.nightly import grade_quarters
-
-    settings = Settings(**({"warehouse_url": warehouse} if warehouse else {}))
-    quarters = [str(q) for q in _quarter_list(quarter)]
-    reports = grade_quarters(
-        quarters, province or ["57"], _as_of(as_of), settings.warehouse_url, str(settings.data_dir)
-    )
+    _warehouse_url(warehouse)
+    quarters = [str(q) for q in quarter]
+    reports = _grade(GradeRequest(quarters=quarters, provinces=province, as_of=_as_of(as_of)))
     for q in quarters:
         _print_run(reports, q)
 
 
 @app.command()
 def backfill(
-    from_quarter: Annotated[str, typer.Option("--from", metavar="YYYYQn", help="First quarter.")],
-    to_quarter: Annotated[str, typer.Option("--to", metavar="YYYYQn", help="Last quarter.")],
+    first: Annotated[
+        Quarter, typer.Option("--from", parser=_quarter, metavar="YYYYQn", help="First quarter.")
+    ],
+    last: Annotated[
+        Quarter, typer.Option("--to", parser=_quarter, metavar="YYYYQn", help="Last quarter.")
+    ],
     province: ProvinceOption = None,
     as_of: AsOfOption = None,
     warehouse: WarehouseOption = None,
 ) -> None:
     """Grade a range of quarters again (quarters without KPI rules are skipped)."""
-    from otop_sync.flows.nightly import backfill as backfill_flow
+    from otop_sync.transforms.fiscal import quarter_range
 
-    first, last = _quarter(from_quarter), _quarter(to_quarter)
     if last < first:
         raise typer.BadParameter(f"{last} is before {first}", param_hint="--to")
-    settings = Settings(**({"warehouse_url": warehouse} if warehouse else {}))
-    reports = backfill_flow(
-        str(first),
-        str(last),
-        province or ["57"],
-        _as_of(as_of),
-        settings.warehouse_url,
-        str(settings.data_dir),
-    )
+    _warehouse_url(warehouse)
+    quarters = [str(q) for q in quarter_range(first, last)]
+    reports = _grade(GradeRequest(quarters=quarters, provinces=province, as_of=_as_of(as_of)))
     _print_run(reports, None)
 
 
@@ -390,15 +403,18 @@ def report(
     quarter: QuarterOption,
     output_format: Annotated[ReportFormat, typer.Option("--format", help="xlsx, csv, md or html.")],
     out: Annotated[Path, typer.Option(dir_okay=False, help="File to write.")],
-    province: Annotated[str, typer.Option(help="Province code.")] = "57",
+    province: Annotated[
+        str, typer.Option(parser=_province_code, help="Province code.")
+    ] = DEFAULT_PROVINCE,
     warehouse: WarehouseOption = None,
 ) -> None:
     """The quarter's report in the letter's Thai layout, with actuals, grades and gaps."""
+    from otop_sync.flows.readers import require_current_schema
     from otop_sync.reports.quarter import build_report, render
-    from otop_sync.warehouse.db import check_reachable, make_engine
+    from otop_sync.warehouse.db import make_engine
 
-    engine = make_engine(warehouse or Settings().warehouse_url)
-    check_reachable(engine)
+    engine = make_engine(_warehouse_url(warehouse))
+    require_current_schema(engine)
     with engine.connect() as connection:
         built = build_report(connection, quarter, province)
     out.write_bytes(render(built, output_format.value))
@@ -412,11 +428,11 @@ def monitor(
     warehouse: WarehouseOption = None,
 ) -> None:
     """Who has not recorded last month's sales by the 18th, or Shop reports by the 15th."""
-    from otop_sync.flows.pipeline import late_report
+    from otop_sync.flows.readers import late_report
 
-    settings = Settings(**({"warehouse_url": warehouse} if warehouse else {}))
+    _warehouse_url(warehouse)
     day = _as_of(as_of)
-    late = late_report(settings, province or ["57"], day)
+    late = late_report(Settings(), province or [DEFAULT_PROVINCE], day)
     if late.empty:
         print(f"nobody is late as of {day}")
         return
@@ -424,7 +440,10 @@ def monitor(
 
 
 def main() -> None:
-    """Entry point: run the app, turning otop-sync's own errors into a one-line reason."""
+    """Entry point: keep Prefect quiet and offline, run the app, and turn otop-sync's own
+    errors into a one-line reason."""
+    for name, value in QUIET_PREFECT.items():
+        os.environ.setdefault(name, value)
     try:
         app()  # Typer's standalone mode: --help exits 0, bad usage exits 2
     except OtopSyncError as error:

@@ -1,55 +1,61 @@
-"""The Prefect flows ops schedule and watch. They only wire the pipeline's steps into tasks:
+"""The Prefect flows ops schedule and watch. They only wire the pipeline's steps
+(:mod:`otop_sync.flows.pipeline`) into tasks, one task per step:
 
-- ``nightly_sync``: extract → land raw → validate → load → targets and grades → artifacts, for
-  one province or a list (mapped over provinces, each its own run and transaction);
-- ``grade_quarters`` and ``backfill``: grade quarters again from the warehouse;
-- ``finalise_quarter``: the day after the last sales of a quarter are due, grade it final;
-- ``deadline_monitor``: districts late with last month's sales or Shop ชุมชน report.
+- ``nightly-sync``: for each province (or once for all, ``one_run``) a ``sync-provinces`` run,
+  started side by side by ``sync-<codes>`` tasks, whose graph is extract → land → type →
+  extract-summary → validate → load → grade → report; then the report files and the artifacts;
+- ``grade-quarters`` and ``backfill``: a ``grade-provinces`` run per province, grading quarters
+  again from the warehouse;
+- ``finalise-quarter``: the day after the last sales of a quarter are due, grade it final;
+- ``deadline-monitor``: districts late with last month's sales or Shop ชุมชน report.
 
-Retries only where a retry can help (a source that did not answer or cut a payload short);
-requests to each CDD host share a global concurrency limit named ``cdd-<host>``.
+Parameters are a typed, secret-free run request (:mod:`otop_sync.flows.request`): the warehouse
+URL, the CDD account and every other setting are read from the environment inside the tasks.
+
+Only the steps that talk to the CDD systems (extract, extract summary) retry, and only on a
+transient source error (no answer, a payload cut short): a failed extract retries alone.
+Requests to each CDD host share a global concurrency limit named ``cdd-<host>``.
+
+Caching: no task result is cached by Prefect. Caching by input hash would pickle each typed
+frame into result storage every night (3 million sales rows for a national run), and the input
+hash Prefect would need is already known more cheaply: the raw landing store keeps each
+request's last loaded payload by sha256, and an unchanged payload is skipped before it is typed
+or validated. Frames pass between tasks in memory, in the flow's process.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
+import pandas as pd
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
+from prefect.cache_policies import NO_CACHE
 from prefect.concurrency.sync import concurrency
-from prefect.futures import wait
-from prefect.runtime import flow_run
+from prefect.futures import PrefectFuture, wait
+from prefect.runtime import flow_run, task_run
+from sqlalchemy import Connection
 
-from otop_sync.connectors.errors import SourceUnreachableError, TruncatedPayloadError
+from otop_sync.connectors.errors import TRANSIENT_ERRORS
+from otop_sync.connectors.extract import Extract
 from otop_sync.errors import OtopSyncError
-from otop_sync.flows.pipeline import (
-    SyncOutcome,
-    late_report,
-    new_run_id,
-    run_grading,
-    run_sync,
-)
+from otop_sync.flows import pipeline
+from otop_sync.flows.pipeline import Extracted, SyncOutcome, Typed
+from otop_sync.flows.progress import StepEvent, listening
+from otop_sync.flows.readers import late_report
+from otop_sync.flows.request import GradeRequest, RunScope, SyncRequest
 from otop_sync.flows.settings import Settings, SourceKind
 from otop_sync.reports.quarter import build_report, write_reports
-from otop_sync.rules import load_rulebook
 from otop_sync.transforms.fiscal import Quarter, quarter_range
 from otop_sync.transforms.grades import GradeRow, grade_rows
 from otop_sync.warehouse.db import make_engine
-
-BANGKOK = ZoneInfo("Asia/Bangkok")
-TRANSIENT = (SourceUnreachableError, TruncatedPayloadError)
-
-
-def today_in_bangkok() -> date:
-    """Today's date in Thailand (the schedules' time zone)."""
-    return datetime.now(BANGKOK).date()
 
 
 @dataclass
@@ -94,107 +100,6 @@ def _report(outcome: SyncOutcome) -> RunReport:
         seconds={k: round(v, 2) for k, v in outcome.seconds.items()},
         docs_index=str(outcome.docs_index) if outcome.docs_index else None,
     )
-
-
-def _retry_if_transient(_task: Any, _task_run: Any, state: Any) -> bool:
-    """Retry a task only when its source did not answer or cut a payload short."""
-    error = state.result(raise_on_failure=False)
-    return isinstance(error, TRANSIENT)
-
-
-def host_limits(settings: Settings, mock_url: str | None) -> list[str]:
-    """The global concurrency limit names of the CDD hosts a sync talks to."""
-    if settings.source == SourceKind.files:
-        return []
-    urls = (
-        [mock_url] if mock_url else [settings.products_url, settings.sales_url, settings.shops_url]
-    )
-    hosts = sorted({urlsplit(u).hostname or "" for u in urls if u})
-    return [f"cdd-{re.sub(r'[^a-z0-9-]', '-', host.lower())}" for host in hosts if host]
-
-
-def _settings(overrides: dict[str, Any]) -> Settings:
-    return Settings(**{k: v for k, v in overrides.items() if v is not None})
-
-
-@task(
-    retries=2,
-    retry_delay_seconds=[60, 300],
-    retry_condition_fn=_retry_if_transient,
-    task_run_name="sync-{province_codes}",
-)
-def sync_task(
-    overrides: dict[str, Any], province_codes: list[str], as_of: date, mock_url: str | None
-) -> RunReport:
-    """One sync run of the provinces (see :func:`otop_sync.flows.pipeline.run_sync`)."""
-    logger = get_run_logger()
-    settings = _settings(overrides)
-    limits = host_limits(settings, mock_url)
-
-    def guard() -> AbstractContextManager[object]:
-        return concurrency(limits, occupy=1) if limits else nullcontext()
-
-    outcome = run_sync(
-        settings,
-        load_rulebook(settings.rules_file),
-        province_codes,
-        as_of,
-        new_run_id(),
-        flow_run_id=str(flow_run.id) if flow_run.id else None,
-        mock_url=mock_url,
-        extract_guard=guard,
-    )
-    report = _report(outcome)
-    for extract in outcome.extracts:
-        state = "unchanged, skipped" if extract.unchanged else f"{extract.rows_read:,} rows"
-        logger.info("extract %s from %s: %s", extract.dataset, extract.source, state)
-    for dataset, counts in report.rows.items():
-        logger.info(
-            "validate %s: %s read, %s loaded, %s quarantined",
-            dataset,
-            counts["read"],
-            counts["loaded"],
-            counts["quarantined"],
-        )
-    logger.info(
-        "grade %s: %s grades", ", ".join(str(q) for q in outcome.quarters), len(report.grades)
-    )
-    for note in outcome.notes:
-        logger.info("note: %s", note)
-    return report
-
-
-@task(task_run_name="grade-{province_codes}")
-def grade_task(
-    overrides: dict[str, Any], province_codes: list[str], quarters: list[str], as_of: date
-) -> RunReport:
-    """Grade quarters again from the warehouse."""
-    settings = _settings(overrides)
-    outcome = run_grading(
-        settings,
-        load_rulebook(settings.rules_file),
-        province_codes,
-        [Quarter.parse(q) for q in quarters],
-        as_of,
-        new_run_id(),
-        flow_run_id=str(flow_run.id) if flow_run.id else None,
-    )
-    get_run_logger().info("graded %s for %s", ", ".join(quarters), ", ".join(province_codes))
-    return _report(outcome)
-
-
-@task
-def write_report_files(overrides: dict[str, Any], report: RunReport, quarter: str) -> list[str]:
-    """Write the quarter's report files (xlsx, csv, md, html) for each province of a run."""
-    settings = _settings(overrides)
-    engine = make_engine(settings.warehouse_url)
-    paths = []
-    with engine.connect() as connection:
-        for code in report.province_codes:
-            built = build_report(connection, Quarter.parse(quarter), code)
-            paths += [str(p) for p in write_reports(built, settings.data_dir / "reports")]
-    engine.dispose()
-    return paths
 
 
 def _key(*parts: str) -> str:
@@ -250,120 +155,132 @@ def publish_artifacts(report: RunReport, kind: str = "sync") -> None:
         )
 
 
-def _overrides(
-    source: str | None,
-    warehouse_url: str | None,
-    data_dir: str | None,
-    inbox_dir: str | None = None,
-) -> dict[str, Any]:
-    return {
-        "source": source,
-        "warehouse_url": warehouse_url,
-        "data_dir": data_dir,
-        "inbox_dir": inbox_dir,
-    }
+def _retry_if_transient(_task: Any, _task_run: Any, state: Any) -> bool:
+    """Retry a task only when its source did not answer or cut a payload short."""
+    error = state.result(raise_on_failure=False)
+    return isinstance(error, TRANSIENT_ERRORS)
 
 
-def _raise_failures(futures: list[Any], what: str) -> None:
-    failed = [f for f in futures if f.state.is_failed()]
-    if failed:
-        reasons = "; ".join(str(f.state.message) for f in failed)
-        raise OtopSyncError(f"{len(failed)} of {len(futures)} {what} failed: {reasons}")
-
-
-@flow(name="nightly-sync", log_prints=False)
-def nightly_sync(
-    provinces: list[str] | None = None,
-    as_of: date | None = None,
-    source: str | None = None,
-    mock_url: str | None = None,
-    warehouse_url: str | None = None,
-    data_dir: str | None = None,
-    report_quarter: str | None = None,
-    one_run: bool = False,
-    inbox_dir: str | None = None,
-) -> list[RunReport]:
-    """Sync provinces (each its own run, mapped; or ``one_run`` for a single national run),
-    publish artifacts and, for ``report_quarter``, write the quarter's reports."""
-    provinces = provinces or ["57"]
-    as_of = as_of or today_in_bangkok()
-    overrides = _overrides(source, warehouse_url, data_dir, inbox_dir)
-    if _settings(overrides).source == SourceKind.mock and not mock_url:
-        raise OtopSyncError(
-            "source mock needs mock_url: start `otop-sync mock serve` and pass its URL"
-        )
-    groups = [provinces] if one_run else [[p] for p in provinces]
-    settings = _settings(overrides)
-    task = sync_task.with_options(
-        retries=settings.task_retries,
-        retry_delay_seconds=[settings.task_retry_delay, settings.task_retry_delay * 5],
+def host_limits(settings: Settings, mock_url: str | None) -> list[str]:
+    """The global concurrency limit names of the CDD hosts a sync talks to."""
+    if settings.source == SourceKind.files:
+        return []
+    urls = (
+        [mock_url] if mock_url else [settings.products_url, settings.sales_url, settings.shops_url]
     )
-    futures = [task.submit(overrides, group, as_of, mock_url) for group in groups]
-    wait(futures)
-    reports = [f.result() for f in futures if f.state.is_completed()]
-    for report in reports:
-        if report_quarter:
-            report.reports = write_report_files(overrides, report, report_quarter)
-        publish_artifacts(report)
-    _raise_failures(futures, "province syncs")
-    return reports
+    hosts = sorted({urlsplit(u).hostname or "" for u in urls if u})
+    return [f"cdd-{re.sub(r'[^a-z0-9-]', '-', host.lower())}" for host in hosts if host]
 
 
-@flow(name="grade-quarters")
-def grade_quarters(
-    quarters: list[str],
-    provinces: list[str] | None = None,
-    as_of: date | None = None,
-    warehouse_url: str | None = None,
-    data_dir: str | None = None,
-) -> list[RunReport]:
-    """Grade the quarters again for each province from what the warehouse holds."""
-    provinces = provinces or ["57"]
-    as_of = as_of or today_in_bangkok()
-    overrides = _overrides(None, warehouse_url, data_dir)
-    futures = [grade_task.submit(overrides, [p], quarters, as_of) for p in provinces]
-    wait(futures)
-    reports = [f.result() for f in futures if f.state.is_completed()]
-    for report in reports:
-        publish_artifacts(report, kind="grading")
-    _raise_failures(futures, "gradings")
-    return reports
+def _host_guard(request: SyncRequest) -> pipeline.ExtractGuard:
+    limits = host_limits(request.settings(), request.mock_url)
+
+    def guard() -> AbstractContextManager[object]:
+        return concurrency(limits, occupy=1) if limits else nullcontext()
+
+    return guard
 
 
-@flow(name="backfill")
-def backfill(
-    from_quarter: str,
-    to_quarter: str,
-    provinces: list[str] | None = None,
-    as_of: date | None = None,
-    warehouse_url: str | None = None,
-    data_dir: str | None = None,
-) -> list[RunReport]:
-    """Grade a range of quarters again (quarters without KPI rules are skipped, with a note)."""
-    quarters = [
-        str(q) for q in quarter_range(Quarter.parse(from_quarter), Quarter.parse(to_quarter))
-    ]
-    return grade_quarters(quarters, provinces, as_of, warehouse_url, data_dir)
+def _log_step(event: StepEvent) -> None:
+    get_run_logger().info(event.line())
 
 
-@flow(name="finalise-quarter")
-def finalise_quarter(
-    provinces: list[str] | None = None,
-    as_of: date | None = None,
-    warehouse_url: str | None = None,
-    data_dir: str | None = None,
-) -> list[RunReport]:
-    """Grade the quarter that ended last; run the day after its last sales are due, its grades
-    become final."""
-    as_of = as_of or today_in_bangkok()
-    quarter = Quarter.of(as_of).previous()
-    return grade_quarters([str(quarter)], provinces, as_of, warehouse_url, data_dir)
+def _root_flow_run_id() -> str | None:
+    """The id of the flow run ops started (the nightly run, not the per-province one)."""
+    return str(flow_run.root_flow_run_id) if flow_run.id else None
 
 
-@task
-def late_task(overrides: dict[str, Any], provinces: list[str], as_of: date) -> list[dict[str, Any]]:
+# --- Tasks: one per step, each a thin call of the pipeline's step
+
+
+@task(
+    name="extract",
+    task_run_name="extract-{run.scope}",
+    retry_condition_fn=_retry_if_transient,
+    cache_policy=NO_CACHE,
+)
+def extract_task(request: SyncRequest, run: SyncOutcome) -> Extracted:
+    """Fetch every dataset into the raw landing store (retried on transient source errors)."""
+    return pipeline.extract(request, run, _host_guard(request))
+
+
+@task(name="land", task_run_name="land-{run.scope}", cache_policy=NO_CACHE)
+def land_task(run: SyncOutcome, extracted: Extracted) -> list[Extract]:
+    """Record what landed; skip the payloads loaded before."""
+    return pipeline.land(run, extracted)
+
+
+@task(name="type", task_run_name="type-{run.scope}", cache_policy=NO_CACHE)
+def type_task(request: SyncRequest, run: SyncOutcome, extracts: list[Extract]) -> list[Typed]:
+    """Type each dataset's rows."""
+    return pipeline.type_extracts(request, run, extracts)
+
+
+@task(
+    name="extract-summary",
+    task_run_name="extract-summary-{run.scope}",
+    retry_condition_fn=_retry_if_transient,
+    cache_policy=NO_CACHE,
+)
+def extract_summary_task(
+    request: SyncRequest, run: SyncOutcome, typed: list[Typed]
+) -> pd.DataFrame | None:
+    """Fetch the summary report to reconcile the sales with (retried on transient errors)."""
+    return pipeline.extract_summary(request, run, typed, _host_guard(request))
+
+
+@task(name="validate", task_run_name="validate-{run.scope}", cache_policy=NO_CACHE)
+def validate_task(
+    request: SyncRequest, run: SyncOutcome, typed: list[Typed], summary: pd.DataFrame | None
+) -> list[tuple[str, pd.DataFrame]]:
+    """Validate every dataset; stop on a failed critical expectation."""
+    return pipeline.validate(request, run, typed, summary)
+
+
+@task(name="load", task_run_name="load-{run.scope}", cache_policy=NO_CACHE)
+def load_task(
+    run: SyncOutcome, connection: Connection, clean: list[tuple[str, pd.DataFrame]]
+) -> int:
+    """Load the clean rows and the run's records, in the run's transaction."""
+    return pipeline.load(run, connection, clean)
+
+
+@task(name="grade", task_run_name="grade-{run.scope}", cache_policy=NO_CACHE)
+def grade_task(run: SyncOutcome, connection: Connection) -> int:
+    """Targets and grades of every quarter up to the run's day, in the run's transaction."""
+    return pipeline.grade(run, connection)
+
+
+@task(name="grade-again", task_run_name="grade-again-{run.scope}", cache_policy=NO_CACHE)
+def grade_again_task(run: SyncOutcome, connection: Connection, request: GradeRequest) -> int:
+    """Grade the requested quarters from the warehouse, in the run's transaction."""
+    return pipeline.grade_again(run, connection, request)
+
+
+@task(name="report", cache_policy=NO_CACHE)
+def report_task(run: SyncOutcome) -> RunReport:
+    """The run's summary for the flow and the artifacts."""
+    return _report(run)
+
+
+@task(cache_policy=NO_CACHE)
+def write_report_files(report: RunReport, quarter: str) -> list[str]:
+    """Write the quarter's report files (xlsx, csv, md, html) for each province of a run."""
+    settings = Settings()
+    engine = make_engine(settings.warehouse_url)
+    paths = []
+    with engine.connect() as connection:
+        for code in report.province_codes:
+            built = build_report(connection, Quarter.parse(quarter), code)
+            paths += [str(p) for p in write_reports(built, settings.data_dir / "reports")]
+    engine.dispose()
+    return paths
+
+
+@task(cache_policy=NO_CACHE)
+def late_task(scope: RunScope) -> list[dict[str, Any]]:
     """Districts late with last month's sales or Shop ชุมชน report."""
-    late = late_report(_settings(overrides), provinces, as_of)
+    late = late_report(Settings(), scope.provinces, scope.as_of)
     rows = [
         {
             "district_code": r.district_code,
@@ -375,22 +292,163 @@ def late_task(overrides: dict[str, Any], provinces: list[str], as_of: date) -> l
         for r in late.itertuples()
     ]
     logger = get_run_logger()
-    logger.info("%s districts late as of %s", len({r["district_code"] for r in rows}), as_of)
+    logger.info("%s districts late as of %s", len({r["district_code"] for r in rows}), scope.as_of)
     return rows
+
+
+# --- Flows: wiring only
+
+
+def _retrying(step_task: Any) -> Any:
+    """The task with the retries the settings give steps that talk to the sources."""
+    settings = Settings()
+    return step_task.with_options(
+        retries=settings.task_retries,
+        retry_delay_seconds=[settings.task_retry_delay, settings.task_retry_delay * 5],
+    )
+
+
+@flow(name="sync-provinces")
+def sync_provinces(request: SyncRequest, province_codes: list[str]) -> RunReport:
+    """One sync run of the provinces, one task per step, in one ``sync_run`` record."""
+    source = request.settings().source.value
+    with pipeline.recorded_run(source, province_codes, request.as_of, _root_flow_run_id()) as run:
+        extracted = _retrying(extract_task)(request, run)
+        extracts = land_task(run, extracted)
+        typed = type_task(request, run, extracts)
+        summary = _retrying(extract_summary_task)(request, run, typed)
+        clean = validate_task(request, run, typed, summary)
+        with pipeline.warehouse_transaction(run) as connection:
+            load_task(run, connection, clean)
+            grade_task(run, connection)
+    return report_task(run)
+
+
+@flow(name="grade-provinces")
+def grade_provinces(request: GradeRequest, province_codes: list[str]) -> RunReport:
+    """One grading run of the provinces, in one ``sync_run`` record and one transaction."""
+    with (
+        pipeline.recorded_run("grade", province_codes, request.as_of, _root_flow_run_id()) as run,
+        pipeline.warehouse_transaction(run) as connection,
+    ):
+        grade_again_task(run, connection, request)
+    return report_task(run)
+
+
+def _runs_name(prefix: str) -> Callable[[], str]:
+    """A task run name from the provinces of the run it starts, e.g. ``sync-57``."""
+
+    def name() -> str:
+        return f"{prefix}-{'-'.join(task_run.parameters['province_codes'])}"
+
+    return name
+
+
+@task(name="sync-run", task_run_name=_runs_name("sync"), cache_policy=NO_CACHE)
+def sync_run_task(request: SyncRequest, province_codes: list[str]) -> RunReport:
+    """Start one sync run; the nightly flow submits one per province, to run side by side."""
+    return sync_provinces(request, province_codes)
+
+
+@task(name="grade-run", task_run_name=_runs_name("grade"), cache_policy=NO_CACHE)
+def grade_run_task(request: GradeRequest, province_codes: list[str]) -> RunReport:
+    """Start one grading run; the grading flow submits one per province."""
+    return grade_provinces(request, province_codes)
+
+
+def _finished(futures: list[PrefectFuture[RunReport]]) -> list[RunReport]:
+    """Wait for the runs; the reports of those that completed."""
+    wait(futures)
+    return [f.result() for f in futures if f.state.is_completed()]
+
+
+def _raise_failures(futures: list[PrefectFuture[RunReport]], what: str) -> None:
+    failed = [f.state for f in futures if f.state.is_failed()]
+    if failed:
+        reasons = "; ".join(str(s.message) for s in failed)
+        raise OtopSyncError(f"{len(failed)} of {len(futures)} {what} failed: {reasons}")
+
+
+@flow(name="nightly-sync", log_prints=False)
+def nightly_sync(
+    provinces: list[str] | None = None,
+    as_of: date | None = None,
+    source: SourceKind | None = None,
+    mock_url: str | None = None,
+    report_quarter: str | None = None,
+    one_run: bool = False,
+    inbox_dir: Path | None = None,
+) -> list[RunReport]:
+    """Sync provinces (each its own run, or ``one_run`` for a single national run), publish
+    artifacts and, for ``report_quarter``, write the quarter's reports."""
+    request = SyncRequest(
+        provinces=provinces,
+        as_of=as_of,
+        source=source,
+        mock_url=mock_url,
+        inbox_dir=inbox_dir,
+        report_quarter=report_quarter,
+        one_run=one_run,
+    )
+    request.check_source()
+    with listening(_log_step):
+        runs = [sync_run_task.submit(request, list(group)) for group in request.groups()]
+        reports = _finished(runs)
+    for report in reports:
+        if request.report_quarter:
+            report.reports = write_report_files(report, request.report_quarter)
+        publish_artifacts(report)
+    _raise_failures(runs, "province syncs")
+    return reports
+
+
+@flow(name="grade-quarters")
+def grade_quarters(
+    quarters: list[str], provinces: list[str] | None = None, as_of: date | None = None
+) -> list[RunReport]:
+    """Grade the quarters again for each province from what the warehouse holds."""
+    request = GradeRequest(quarters=quarters, provinces=provinces, as_of=as_of)
+    with listening(_log_step):
+        runs = [grade_run_task.submit(request, [code]) for code in request.provinces]
+        reports = _finished(runs)
+    for report in reports:
+        publish_artifacts(report, kind="grading")
+    _raise_failures(runs, "gradings")
+    return reports
+
+
+@flow(name="backfill")
+def backfill(
+    from_quarter: str,
+    to_quarter: str,
+    provinces: list[str] | None = None,
+    as_of: date | None = None,
+) -> list[RunReport]:
+    """Grade a range of quarters again (quarters without KPI rules are skipped, with a note)."""
+    quarters = quarter_range(Quarter.parse(from_quarter), Quarter.parse(to_quarter))
+    return grade_quarters([str(q) for q in quarters], provinces, as_of)
+
+
+@flow(name="finalise-quarter")
+def finalise_quarter(
+    provinces: list[str] | None = None, as_of: date | None = None
+) -> list[RunReport]:
+    """Grade the quarter that ended last; run the day after its last sales are due, its grades
+    become final."""
+    scope = RunScope(provinces=provinces, as_of=as_of)
+    quarter = Quarter.of(scope.as_of).previous()
+    return grade_quarters([str(quarter)], list(scope.provinces), scope.as_of)
 
 
 @flow(name="deadline-monitor")
 def deadline_monitor(
-    provinces: list[str] | None = None,
-    as_of: date | None = None,
-    warehouse_url: str | None = None,
+    provinces: list[str] | None = None, as_of: date | None = None
 ) -> list[dict[str, Any]]:
     """Who has not recorded last month's sales by the 18th, or Shop reports by the 15th."""
-    provinces = provinces or ["57"]
-    as_of = as_of or today_in_bangkok()
-    rows = late_task(_overrides(None, warehouse_url, None), provinces, as_of)
+    scope = RunScope(provinces=provinces, as_of=as_of)
+    rows = late_task(scope)
     create_table_artifact(
-        key=_key("late", "-".join(provinces) if len(provinces) <= 3 else "national"),
+        key=_key("late", "-".join(scope.provinces) if len(scope.provinces) <= 3 else "national"),
         table=rows
         or [
             {
@@ -401,6 +459,6 @@ def deadline_monitor(
                 "due": "",
             }
         ],
-        description=f"Districts late as of {as_of}",
+        description=f"Districts late as of {scope.as_of}",
     )
     return rows

@@ -1,4 +1,5 @@
-"""Settings, read once from the environment (``OTOP_*``) by the entry point and passed down."""
+"""Settings, read from the environment (``OTOP_*``) where they are used: inside the tasks, so
+that no setting (and no secret among them) ever travels as a flow parameter."""
 
 from __future__ import annotations
 
@@ -7,6 +8,9 @@ from pathlib import Path
 
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_PROVINCE = "57"
+"""Chiang Rai: the province synced, graded and reported when none is named."""
 
 
 class SourceKind(StrEnum):
@@ -62,6 +66,13 @@ class Settings(BaseSettings):
     endpoints: dict[str, dict[str, str]] = {}
     """Paths of the CDD systems, per dataset, over the built-in ones, as JSON, e.g.
     ``{"sales": {"export_path": "/otop/export.php", "login_path": "/otop/login.php"}}``."""
+
+    max_file_mib: int = 2048
+    """Largest export file or download read (MiB); a larger one is refused unread."""
+    max_xlsx_mib: int = 512
+    """Largest size an XLSX may inflate to (MiB): a small file can unpack to gigabytes."""
+    max_xlsx_rows: int = 1_048_576
+    """Most data rows read from an XLSX sheet (Excel's own limit)."""
 
     http_connect_timeout: float = 10.0
     http_read_timeout: float = 120.0

@@ -7,18 +7,41 @@ from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from otop_sync.connectors.cdd import CddSource, cdd_sources
 from otop_sync.connectors.errors import SourceError
+from otop_sync.connectors.files import MIB, ReadLimits
 from otop_sync.connectors.http import Credentials, HttpConfig
 from otop_sync.connectors.landing import RawLandingStore
-from otop_sync.datasets import CATALOG, DatasetSpec, Endpoint, UnknownDatasetError, dataset
+from otop_sync.datasets import (
+    CATALOG,
+    DatasetSpec,
+    Endpoint,
+    UnknownDatasetError,
+    configure,
+    dataset,
+)
 from otop_sync.flows.settings import Settings
 
-MOCK_ACCOUNT = Credentials("otop-officer", "mock-password")
 OVERRIDABLE = ("export_path", "listing_path", "login_path", "system")
 """The endpoint fields ``OTOP_ENDPOINTS`` may set."""
 
 
 class SourceSettingsError(SourceError):
     """The settings do not say enough to reach a source."""
+
+
+def configured_catalog(settings: Settings) -> tuple[DatasetSpec, ...]:
+    """The dataset catalog as the settings configure it: the report form's question titles
+    (``OTOP_FORM_HEADERS``) and values read as known ones (``OTOP_VALUE_MAP``)."""
+    headers = {"form_responses": settings.form_headers} if settings.form_headers else {}
+    return configure(headers, settings.value_map)
+
+
+def read_limits(settings: Settings) -> ReadLimits:
+    """The size and row caps of an export (``OTOP_MAX_FILE_MIB`` and the XLSX caps)."""
+    return ReadLimits(
+        max_file_bytes=settings.max_file_mib * MIB,
+        max_xlsx_uncompressed_bytes=settings.max_xlsx_mib * MIB,
+        max_xlsx_rows=settings.max_xlsx_rows,
+    )
 
 
 def http_config(settings: Settings) -> HttpConfig:
@@ -78,19 +101,24 @@ def http_sources(
     settings: Settings,
     landing: RawLandingStore,
     mock_url: str | None = None,
-    catalog: tuple[DatasetSpec, ...] = CATALOG,
 ) -> dict[str, CddSource]:
     """The sources of every dataset with an endpoint: at the mock's URL, or at the configured
-    real hosts (each dataset's endpoint names the setting holding its system's URL).
+    real hosts (each dataset's endpoint names the setting holding its system's URL). The
+    catalog is the one the settings configure (form headers, value aliases).
 
     With ``OTOP_BASELINE_FILE`` set, the baseline comes from that file instead of a URL; a
     dataset whose endpoint is not required is left out while its URL is unset.
     """
+    catalog = configured_catalog(settings)
+    limits = read_limits(settings)
     reachable = [spec for spec in catalog if spec.endpoint is not None]
     paths = endpoints(settings, catalog)
     if mock_url is not None:
+        from otop_sync.mocks.server import MockConfig
+
+        account = Credentials(MockConfig.username, MockConfig.password)  # the mock's one account
         urls = dict.fromkeys(reachable, mock_url)
-        return cdd_sources(urls, landing, MOCK_ACCOUNT, http_config(settings), paths)
+        return cdd_sources(urls, landing, account, http_config(settings), paths, limits)
     urls = {}
     unset = []
     for spec in reachable:
@@ -110,4 +138,4 @@ def http_sources(
             "source http needs OTOP_CDD_USERNAME and OTOP_CDD_PASSWORD (or OTOP_CDD_PASSWORD_BLOCK)"
         )
     account = Credentials(settings.cdd_username, password)
-    return cdd_sources(urls, landing, account, http_config(settings), paths)
+    return cdd_sources(urls, landing, account, http_config(settings), paths, limits)

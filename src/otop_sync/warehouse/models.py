@@ -1,4 +1,4 @@
-"""The warehouse tables (DESIGN §4). Table names and the listed columns are the analysts'
+"""The warehouse tables (listed in the README). Table names and the listed columns are the analysts'
 contract; the migrations in ``migrations/`` create exactly these models (a test checks).
 
 Baht is ``NUMERIC(18,2)`` and dates are CE ``DATE``. Every source row carries the run that last

@@ -1,4 +1,4 @@
-"""Initial schema: the DESIGN §4 tables and the analysts' views
+"""Initial schema: the warehouse tables analysts rely on, and their views
 
 Revision ID: 0001
 Revises:

@@ -1,5 +1,5 @@
-"""The steps of a sync as plain functions, each wiring one layer to the next. The Prefect flows
-call these; tests and the command line can too, without an orchestrator."""
+"""Grading from what the warehouse holds: read the quarters' source figures once, compute
+targets and grades with the transforms, and write them in the caller's transaction."""
 
 from __future__ import annotations
 
@@ -9,27 +9,10 @@ from datetime import UTC, date, datetime
 import pandas as pd
 from sqlalchemy import Connection
 
-from otop_sync.connectors.extract import Extract
-from otop_sync.datasets import CATALOG, DatasetSpec, dataset
 from otop_sync.transforms.fiscal import Quarter
 from otop_sync.transforms.kpi import QuarterResult, compute_quarter
-from otop_sync.transforms.rows import RowIssue
 from otop_sync.transforms.rules import RuleBook
 from otop_sync.warehouse import loaders, queries
-from otop_sync.warehouse.loaders import MergeCounts
-
-
-def type_rows(
-    extract: Extract, catalog: tuple[DatasetSpec, ...] = CATALOG
-) -> tuple[pd.DataFrame, list[RowIssue]]:
-    """Type an extract's canonical table; unreadable rows come back as issues."""
-    rows, issues = dataset(extract.dataset, catalog).type_rows(extract.table)
-    return rows.assign(raw_sha256=extract.raws[0].sha256), issues
-
-
-def load_rows(connection: Connection, name: str, rows: pd.DataFrame, run_id: str) -> MergeCounts:
-    """Upsert typed rows of a dataset into its warehouse table."""
-    return loaders.load_rows(connection, dataset(name), rows, run_id)
 
 
 def _by_province(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
