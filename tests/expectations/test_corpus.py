@@ -88,7 +88,11 @@ def test_negative_and_absurd_amounts_are_quarantined(tmp_path):
     validation = validate(tmp_path, "sales_negative_and_absurd_amounts.csv")
     assert quarantined(validation) == [
         (4, "sales.amount_not_negative: ยอดจำหน่าย (บาท) is negative"),
-        (9, "sales.amount_below_ceiling: ยอดจำหน่าย (บาท) is above 100,000,000.00 baht"),
+        (
+            9,
+            "sales.amount_below_ceiling: ยอดจำหน่าย (บาท) is above 100,000,000.00 baht, "
+            "the plausibility limit (OTOP_AMOUNT_CEILING)",
+        ),
     ]
     assert validation.quarantine.iloc[0]["raw_row"]["amount"] == "-1,500.00"
 
@@ -120,14 +124,32 @@ def test_missing_column_stops_at_reading(tmp_path):
     )
 
 
-def test_missing_month_stops_the_run(tmp_path):
+def test_a_late_district_is_a_warning_not_a_stop(tmp_path):
     validation = validate(tmp_path, "sales_missing_month.csv")
     assert validation.rows_quarantined == 0
+    raise_if_critical([validation])  # the province goes on: the district is graded as late
+    [late] = [o for o in validation.outcomes if not o.success]
+    assert (late.check_id, late.severity, late.examples) == (
+        "sales.months_complete",
+        "warning",
+        ("7502:2023-11-01",),
+    )
+
+
+def test_a_month_missing_for_most_districts_at_once_stops_the_run(tmp_path):
+    cut = tmp_path / "sales_cut.csv"
+    lines = (CORPUS / "sales_clean.csv").read_text(encoding="utf-8").splitlines()
+    cut.write_text(
+        "\n".join([lines[0], *(line for line in lines[1:] if "พฤศจิกายน 2566" not in line)]) + "\n",
+        encoding="utf-8",
+    )
+    validation = validate(tmp_path, cut)
     with pytest.raises(CriticalExpectationError) as caught:
         raise_if_critical([validation])
     assert str(caught.value) == (
-        "critical expectations failed: sales: sales.months_complete failed (every district has "
-        "sales for every month already due (by the 18th); 1 unexpected; e.g. 7502:2023-11-01)"
+        "critical expectations failed: sales: sales.export_not_cut failed (no month already due "
+        "is missing for more than 50% of a province's districts at once (the export looks cut "
+        "short, not late); 1 unexpected; e.g. 75 2023-11-01: 3 of 3 districts)"
     )
 
 
@@ -194,5 +216,5 @@ def test_data_docs_are_written(tmp_path):
     index = validator.build_docs()
     assert index == tmp_path / "docs" / "index.html"
     pages = list((tmp_path / "docs" / "validations").rglob("*.html"))
-    assert {p.parts[-4] for p in pages} == {"sales", "sales_coverage"}
+    assert {p.parts[-4] for p in pages} == {"sales", "sales_coverage", "sales_completeness"}
     assert all("run-42" in p.parts for p in pages)

@@ -110,7 +110,17 @@ class EveryDistrict(Check):
 
 @dataclass(frozen=True)
 class EveryDueMonth(Check):
-    """Every district has rows for every month already due."""
+    """Every district has rows for every month already due. A district that has not is late:
+    a fact its grade carries, not a reason to stop the province (a warning by default)."""
+
+    level = "dataset"
+
+
+@dataclass(frozen=True)
+class DueMonthsNotCut(Check):
+    """No month already due is missing for more than a share of a province's districts at
+    once (``max_missing_share`` of the run): that many at once says the export itself is cut
+    short, not that districts are late."""
 
     level = "dataset"
 

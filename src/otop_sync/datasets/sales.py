@@ -8,6 +8,7 @@ from decimal import Decimal
 from otop_sync.datasets.base import DatasetSpec, Endpoint, LoadTarget
 from otop_sync.datasets.checks import (
     Between,
+    DueMonthsNotCut,
     EveryDueMonth,
     InProvince,
     MatchesSummary,
@@ -51,13 +52,19 @@ SALES = DatasetSpec(
         Between("amount_not_negative", "{amount} is negative", column="amount", minimum=Decimal(0)),
         Between(
             "amount_below_ceiling",
-            "{amount} is above {amount_ceiling} baht",
+            "{amount} is above {amount_ceiling} baht, the plausibility limit (OTOP_AMOUNT_CEILING)",
             column="amount",
             maximum_setting="amount_ceiling",
         ),
         EveryDueMonth(
             "months_complete",
             "every district has sales for every month already due (by the 18th)",
+            severity="warning",
+        ),
+        DueMonthsNotCut(
+            "export_not_cut",
+            "no month already due is missing for more than {max_missing_share} of a province's "
+            "districts at once (the export looks cut short, not late)",
         ),
         MatchesSummary(
             "reconciles_with_summary",

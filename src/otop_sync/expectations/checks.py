@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from otop_sync.datasets import DatasetSpec
-from otop_sync.datasets.checks import EveryDistrict, EveryDueMonth, MatchesSummary
+from otop_sync.datasets.checks import DueMonthsNotCut, EveryDistrict, EveryDueMonth, MatchesSummary
 from otop_sync.expectations.runner import DatasetValidation, Validator
 from otop_sync.expectations.suites import SuiteParameters, derived_suite, row_suite
 from otop_sync.transforms.deltas import latest_sales
@@ -28,6 +28,35 @@ def _keys(frame: pd.DataFrame, columns: Sequence[str]) -> set[str]:
 def _coverage(expected: list[str], present: set[str]) -> pd.DataFrame:
     """Every expected key, marked present or not (the coverage suites check the marks)."""
     return pd.DataFrame({"key": expected, "present": [key in present for key in expected]})
+
+
+def _due_month_coverage(clean: pd.DataFrame, params: SuiteParameters) -> pd.DataFrame:
+    """Every district-month already due (keys ``district:month``), marked present or not."""
+    months = months_due(params.sales_from, params.as_of)
+    expected = [
+        f"{code}:{month.isoformat()}" for code in province_districts(params) for month in months
+    ]
+    due = clean[clean["month"].isin(months)]
+    return _coverage(expected, _keys(due, ["district_code", "month"]))
+
+
+def _missing_shares(coverage: pd.DataFrame) -> pd.DataFrame:
+    """Per province and due month: districts, how many lack it, and that share."""
+    parts = coverage["key"].str.split(":", expand=True)
+    frame = pd.DataFrame(
+        {
+            "province_code": parts[0].str[:2],
+            "month": parts[1],
+            "missing": ~coverage["present"].astype(bool),
+        }
+    )
+    shares = (
+        frame.groupby(["province_code", "month"], sort=True)["missing"]
+        .agg(missing="sum", districts="size")
+        .reset_index()
+    )
+    shares["missing_share"] = shares["missing"] / shares["districts"]
+    return shares
 
 
 def province_districts(params: SuiteParameters) -> list[str]:
@@ -53,17 +82,19 @@ def validate_dataset(
             suite = derived_suite(spec, check, params)
             coverage = _coverage(province_districts(params), set(clean["district_code"]))
             validation.outcomes += validator.check_dataset(spec.name, coverage, suite)
-        elif isinstance(check, EveryDueMonth):
+        elif isinstance(check, EveryDueMonth | DueMonthsNotCut):
             suite = derived_suite(spec, check, params)
-            months = months_due(params.sales_from, params.as_of)
-            expected = [
-                f"{code}:{month.isoformat()}"
-                for code in province_districts(params)
-                for month in months
-            ]
-            due = clean[clean["month"].isin(months)]
-            coverage = _coverage(expected, _keys(due, ["district_code", "month"]))
-            validation.outcomes += validator.check_dataset(spec.name, coverage, suite)
+            coverage = _due_month_coverage(clean, params)
+            if isinstance(check, EveryDueMonth):
+                validation.outcomes += validator.check_dataset(spec.name, coverage, suite)
+            else:
+                shares = _missing_shares(coverage)
+                cut = shares[shares["missing_share"] > float(params.max_missing_share)]
+                examples = tuple(
+                    f"{r.province_code} {r.month}: {r.missing} of {r.districts} districts"
+                    for r in cut.itertuples()
+                )
+                validation.outcomes += validator.check_dataset(spec.name, shares, suite, examples)
         elif isinstance(check, MatchesSummary) and summary is not None:
             suite = derived_suite(spec, check, params)
             compared = compare_with_summary(latest_sales(clean), summary)

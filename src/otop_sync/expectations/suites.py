@@ -29,6 +29,7 @@ from otop_sync.datasets.checks import (
     Between,
     Check,
     DateInRange,
+    DueMonthsNotCut,
     InProvince,
     InSet,
     MatchesSummary,
@@ -48,7 +49,11 @@ class SuiteParameters:
     sales_from: date = date(2022, 10, 1)
     """First month whose sales must be complete (the base year's first month)."""
     amount_ceiling: Decimal = Decimal("100000000.00")
-    """Largest believable single sales figure (baht); above it a row is quarantined."""
+    """Largest believable single sales figure (baht); above it a row is quarantined
+    (``OTOP_AMOUNT_CEILING``)."""
+    max_missing_share: Decimal = Decimal("0.5")
+    """Largest share of a province's districts that may lack the same due month before the
+    export is taken as cut short and the run stops (``OTOP_MAX_MISSING_SHARE``)."""
 
     @property
     def district_pattern(self) -> str:
@@ -176,6 +181,7 @@ def check_values(spec: DatasetSpec, params: SuiteParameters) -> dict[str, str]:
         "as_of": params.as_of.isoformat(),
         "earliest": EARLIEST_DATE.isoformat(),
         "amount_ceiling": f"{params.amount_ceiling:,.2f}",
+        "max_missing_share": f"{params.max_missing_share:.0%}",
     }
 
 
@@ -206,6 +212,11 @@ def derived_suite(spec: DatasetSpec, check: Check, params: SuiteParameters) -> g
             column="difference", min_value=0, max_value=0
         )
         suite = f"{spec.name}_reconciliation"
+    elif isinstance(check, DueMonthsNotCut):
+        expectation = gxe.ExpectColumnValuesToBeBetween(
+            column="missing_share", max_value=float(params.max_missing_share)
+        )
+        suite = f"{spec.name}_completeness"
     else:
         expectation = gxe.ExpectColumnValuesToBeInSet(column="present", value_set=[True])
         suite = f"{spec.name}_coverage"
@@ -217,6 +228,7 @@ def derived_suite(spec: DatasetSpec, check: Check, params: SuiteParameters) -> g
                 f"{spec.name}.{check.name}",
                 "dataset",
                 check.describe(check_values(spec, params)),
+                check.severity,
             )
         ],
     )

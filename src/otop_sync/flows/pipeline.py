@@ -447,7 +447,13 @@ def validate(
     settings = request.settings()
     rulebook = load_rulebook(settings.rules_file)
     base_year = rulebook.for_year(min(rulebook.years)).base_year
-    params = SuiteParameters(run.province_codes, run.as_of, sales_from=Quarter(base_year, 1).start)
+    params = SuiteParameters(
+        run.province_codes,
+        run.as_of,
+        sales_from=Quarter(base_year, 1).start,
+        amount_ceiling=settings.amount_ceiling,
+        max_missing_share=settings.max_missing_share,
+    )
     with run.step("validate") as progress:
         validator = Validator(
             gx_context(settings.data_dir / "data_docs"), load_severities(), run.run_id

@@ -3,6 +3,7 @@ that no setting (and no secret among them) ever travels as a flow parameter."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
 
@@ -66,6 +67,12 @@ class Settings(BaseSettings):
     endpoints: dict[str, dict[str, str]] = {}
     """Paths of the CDD systems, per dataset, over the built-in ones, as JSON, e.g.
     ``{"sales": {"export_path": "/otop/export.php", "login_path": "/otop/login.php"}}``."""
+
+    amount_ceiling: Decimal = Decimal("100000000.00")
+    """The plausibility limit of one sales figure (baht): a larger one is quarantined."""
+    max_missing_share: Decimal = Decimal("0.5")
+    """Share of a province's districts that may lack the same due month (they are late, and
+    graded so); more at once means the export is cut short, and the run stops."""
 
     max_file_mib: int = 2048
     """Largest export file or download read (MiB); a larger one is refused unread."""
