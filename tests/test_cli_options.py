@@ -2,6 +2,7 @@
 process with the flows replaced by recorders, with values unlike the defaults. Bad input is
 bad usage with an exact message (the installed script, in a subprocess)."""
 
+import os
 import subprocess
 import sys
 from contextlib import contextmanager
@@ -238,6 +239,34 @@ def plain(text: str) -> str:
             ["mock", "serve", "--today", "tomorrow"],
             "Invalid value for --today: 'tomorrow' is not a CE date YYYY-MM-DD",
         ),
+        (
+            ["sync", "--as-of", "2567-07-15"],
+            "Invalid value for --as-of: 2567-07-15 has a Buddhist Era year; dates here are CE: "
+            "use 2024-07-15",
+        ),
+        (
+            ["grade", "--quarter", "2567Q2", "--as-of", "2567-07-15"],
+            "Invalid value for --as-of: 2567-07-15 has a Buddhist Era year; dates here are CE: "
+            "use 2024-07-15",
+        ),
+        (
+            ["monitor", "--as-of", "2567-07-15"],
+            "Invalid value for --as-of: 2567-07-15 has a Buddhist Era year; dates here are CE: "
+            "use 2024-07-15",
+        ),
+        (
+            ["report", "--quarter", "2567Q2", "--format", "xlsx", "--out", "x.csv"],
+            "Invalid value for --out: 'x.csv' does not end in .xlsx, the --format asked for",
+        ),
+        (
+            ["report", "--quarter", "2567Q2", "--out", "x.pdf"],
+            "Invalid value for --out: 'x.pdf' does not end in .xlsx, .csv, .md or .html: give "
+            "--format",
+        ),
+        (
+            ["report", "--quarter", "2567Q2", "--out", "no-such-folder/q2.xlsx"],
+            "Invalid value for --out: the folder 'no-such-folder' does not exist",
+        ),
     ],
 )
 def test_bad_input_is_bad_usage_with_the_reason(args, message, tmp_path):
@@ -247,3 +276,48 @@ def test_bad_input_is_bad_usage_with_the_reason(args, message, tmp_path):
     )
     assert result.returncode == 2, result.stderr
     assert plain(result.stderr).endswith(f"Error {message}")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["db", "upgrade", "--warehouse", "otop.db"],
+            "otop-sync: 'otop.db' is not a warehouse URL: write sqlite:///otop.db for a SQLite "
+            "file, or postgresql://user@host:5432/db\n",
+        ),
+    ],
+)
+def test_a_failure_is_one_line_with_the_cause(args, message, tmp_path):
+    result = subprocess.run(
+        [OTOP_SYNC, *args], capture_output=True, text=True, timeout=120, cwd=tmp_path
+    )
+    assert result.returncode == 1
+    assert result.stderr == message
+
+
+def test_a_read_only_warehouse_is_one_line_without_sql(tmp_path):
+    from alembic import command
+
+    from otop_sync.warehouse.db import _alembic_config, make_engine
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'w.db'}")
+    config = _alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0001")  # an older warehouse: upgrading it must write
+    engine.dispose()
+    read_only = f"sqlite:///file:{tmp_path / 'w.db'}?mode=ro&uri=true"  # as a replica's account
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_LOGGING")}
+    result = subprocess.run(
+        [OTOP_SYNC, "db", "upgrade", "--warehouse", read_only],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+        env=env,
+    )
+    assert result.returncode == 1
+    assert (
+        result.stderr == "otop-sync: the warehouse refused: attempt to write a readonly database\n"
+    )

@@ -11,20 +11,22 @@ import sys
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
+from sqlalchemy.exc import SQLAlchemyError
 
 from otop_sync.errors import OtopSyncError
 from otop_sync.flows.progress import StepEvent, listening
-from otop_sync.flows.request import GradeRequest, SyncRequest, today_in_bangkok
+from otop_sync.flows.request import GradeRequest, SyncRequest, be_year_hint, today_in_bangkok
 from otop_sync.flows.settings import DEFAULT_PROVINCE, Settings, SourceKind
 from otop_sync.flows.targets import targets_from_baseline_file
 from otop_sync.reports.grades import grades_table, late_table
 from otop_sync.reports.targets import targets_csv, targets_table
 from otop_sync.rules import load_rulebook
 from otop_sync.transforms.fiscal import Quarter
+from otop_sync.transforms.thai import MIN_BE_YEAR
 
 QUIET_PREFECT = {
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",  # no telemetry (and no network) from Prefect
@@ -140,11 +142,14 @@ TodayOption = Annotated[
 def _iso_date(text: str, option: str) -> date:
     """A CE date given on the command line, or bad usage naming the option."""
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise typer.BadParameter(
             f"{text!r} is not a CE date YYYY-MM-DD", param_hint=option
         ) from None
+    if day.year >= MIN_BE_YEAR:
+        raise typer.BadParameter(be_year_hint(day), param_hint=option)
+    return day
 
 
 def _mock_today(text: str | None) -> date | None:
@@ -401,8 +406,11 @@ def backfill(
 @app.command()
 def report(
     quarter: QuarterOption,
-    output_format: Annotated[ReportFormat, typer.Option("--format", help="xlsx, csv, md or html.")],
     out: Annotated[Path, typer.Option(dir_okay=False, help="File to write.")],
+    output_format: Annotated[
+        ReportFormat | None,
+        typer.Option("--format", help="xlsx, csv, md or html; default: the --out file's suffix."),
+    ] = None,
     province: Annotated[
         str, typer.Option(parser=_province_code, help="Province code.")
     ] = DEFAULT_PROVINCE,
@@ -413,12 +421,36 @@ def report(
     from otop_sync.reports.quarter import build_report, render
     from otop_sync.warehouse.db import make_engine
 
+    chosen = _report_format(output_format, out)
+    if not out.parent.is_dir():
+        raise typer.BadParameter(
+            f"the folder {str(out.parent)!r} does not exist", param_hint="--out"
+        )
     engine = make_engine(_warehouse_url(warehouse))
     require_current_schema(engine)
     with engine.connect() as connection:
         built = build_report(connection, quarter, province)
-    out.write_bytes(render(built, output_format.value))
+    out.write_bytes(render(built, chosen.value))
     print(out)
+
+
+def _report_format(given: ReportFormat | None, out: Path) -> ReportFormat:
+    """The report's format: as given, else the ``--out`` file's suffix; the two must agree."""
+    suffix = out.suffix.lower().lstrip(".")
+    if given is None:
+        try:
+            return ReportFormat(suffix)
+        except ValueError:
+            raise typer.BadParameter(
+                f"{out.name!r} does not end in .xlsx, .csv, .md or .html: give --format",
+                param_hint="--out",
+            ) from None
+    if suffix != given.value:
+        raise typer.BadParameter(
+            f"{out.name!r} does not end in .{given.value}, the --format asked for",
+            param_hint="--out",
+        )
+    return given
 
 
 @app.command()
@@ -447,5 +479,15 @@ def main() -> None:
     try:
         app()  # Typer's standalone mode: --help exits 0, bad usage exits 2
     except OtopSyncError as error:
-        print(f"otop-sync: {error}", file=sys.stderr)
-        sys.exit(1)
+        _fail(str(error))
+    except SQLAlchemyError as error:  # the database's own reason, without SQL or parameters
+        cause = getattr(error, "orig", None) or error
+        _fail(f"the warehouse refused: {str(cause).splitlines()[0]}")
+    except OSError as error:  # a file or folder that cannot be written or read
+        _fail(f"{error.strerror or error}: {error.filename}" if error.filename else str(error))
+
+
+def _fail(reason: str) -> NoReturn:
+    """Print the one-line reason and exit 1."""
+    print(f"otop-sync: {reason}", file=sys.stderr)
+    sys.exit(1)

@@ -362,10 +362,19 @@ def _finished(futures: list[PrefectFuture[RunReport]]) -> list[RunReport]:
     return [f.result() for f in futures if f.state.is_completed()]
 
 
+def _reason(state: Any) -> str:
+    """otop-sync's own reason a task failed (the exception's message), not Prefect's wrapper
+    ("Task run encountered an exception …")."""
+    error = state.result(raise_on_failure=False)
+    return str(error) if isinstance(error, BaseException) else str(state.message)
+
+
 def _raise_failures(futures: list[PrefectFuture[RunReport]], what: str) -> None:
     failed = [f.state for f in futures if f.state.is_failed()]
+    if len(futures) == 1 and failed:
+        raise OtopSyncError(_reason(failed[0]))
     if failed:
-        reasons = "; ".join(str(s.message) for s in failed)
+        reasons = "; ".join(_reason(s) for s in failed)
         raise OtopSyncError(f"{len(failed)} of {len(futures)} {what} failed: {reasons}")
 
 

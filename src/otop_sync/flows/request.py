@@ -18,6 +18,7 @@ from otop_sync.errors import OtopSyncError
 from otop_sync.flows.settings import DEFAULT_PROVINCE, Settings, SourceKind
 from otop_sync.transforms.districts import province_codes
 from otop_sync.transforms.fiscal import Quarter
+from otop_sync.transforms.thai import BE_OFFSET, MIN_BE_YEAR
 
 BANGKOK = ZoneInfo("Asia/Bangkok")
 
@@ -25,6 +26,12 @@ BANGKOK = ZoneInfo("Asia/Bangkok")
 def today_in_bangkok() -> date:
     """Today's date in Thailand (the schedules' time zone)."""
     return datetime.now(BANGKOK).date()
+
+
+def be_year_hint(day: date) -> str:
+    """Why a date with a Buddhist Era year is refused where a CE date is meant, and the fix."""
+    ce = day.replace(year=day.year - BE_OFFSET) if day.year - BE_OFFSET >= 1 else day
+    return f"{day.isoformat()} has a Buddhist Era year; dates here are CE: use {ce.isoformat()}"
 
 
 class RunScope(BaseModel):
@@ -52,6 +59,13 @@ class RunScope(BaseModel):
     @classmethod
     def _default_as_of(cls, value: Any) -> Any:
         return today_in_bangkok() if value is None else value
+
+    @field_validator("as_of")
+    @classmethod
+    def _ce_date(cls, value: date) -> date:
+        if value.year >= MIN_BE_YEAR:
+            raise ValueError(be_year_hint(value))
+        return value
 
 
 class SyncRequest(RunScope):

@@ -15,7 +15,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import ArgumentError, OperationalError
 
 from otop_sync.errors import OtopSyncError
 
@@ -25,8 +25,15 @@ class WarehouseError(OtopSyncError):
 
 
 def normalize_url(url: str) -> str:
-    """A SQLAlchemy URL with the driver otop-sync uses (psycopg 3 for PostgreSQL)."""
-    parsed = make_url(url)
+    """A SQLAlchemy URL with the driver otop-sync uses (psycopg 3 for PostgreSQL); a path or
+    anything that is not a URL is refused with an example of one."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise WarehouseError(
+            f"{url!r} is not a warehouse URL: write sqlite:///{url} for a SQLite file, or "
+            "postgresql://user@host:5432/db"
+        ) from None
     if parsed.drivername in {"postgresql", "postgres"}:
         parsed = parsed.set(drivername="postgresql+psycopg")
     return parsed.render_as_string(hide_password=False)
