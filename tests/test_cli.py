@@ -109,3 +109,25 @@ def test_targets_for_a_province_the_baseline_lacks_names_its_districts(bundled_b
         "otop-sync: 2567Q2: no base sales or Q1 interest for เมืองเชียงใหม่ (5001), จอมทอง (5002), "
     )
     assert result.stderr.endswith("กัลยาณิวัฒนา (5025)\n")
+
+
+def test_the_postgres_marker_selects_the_postgresql_variants():
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "--collect-only",
+            "-q",
+            "-m",
+            "postgres",
+            "tests/warehouse",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=Path(__file__).parents[1],
+    )
+    collected = [line for line in result.stdout.splitlines() if "::" in line]
+    assert collected
+    assert all(line.endswith("[postgresql]") for line in collected)

@@ -28,7 +28,7 @@ def _postgres_or_skip() -> str:
     )
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def warehouse_url(request, tmp_path) -> Iterator[str]:
     """A URL of an empty warehouse: a fresh SQLite file, or a fresh PostgreSQL schema."""
     if request.param == "sqlite":
