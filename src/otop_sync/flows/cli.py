@@ -21,6 +21,7 @@ from otop_sync.errors import OtopSyncError
 from otop_sync.flows.progress import StepEvent, listening
 from otop_sync.flows.request import GradeRequest, SyncRequest, be_year_hint, today_in_bangkok
 from otop_sync.flows.settings import DEFAULT_PROVINCE, Settings, SourceKind
+from otop_sync.flows.stopping import stop_on_terminate
 from otop_sync.flows.targets import targets_from_baseline_file
 from otop_sync.reports.grades import grades_table, late_table
 from otop_sync.reports.targets import targets_csv, targets_table
@@ -476,6 +477,7 @@ def main() -> None:
     errors into a one-line reason."""
     for name, value in QUIET_PREFECT.items():
         os.environ.setdefault(name, value)
+    stop_on_terminate()
     try:
         app()  # Typer's standalone mode: --help exits 0, bad usage exits 2
     except OtopSyncError as error:

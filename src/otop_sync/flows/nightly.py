@@ -52,6 +52,7 @@ from otop_sync.flows.progress import StepEvent, listening
 from otop_sync.flows.readers import late_report
 from otop_sync.flows.request import GradeRequest, RunScope, SyncRequest
 from otop_sync.flows.settings import Settings, SourceKind
+from otop_sync.flows.stopping import stop_on_terminate
 from otop_sync.reports.quarter import build_report, write_reports
 from otop_sync.transforms.fiscal import Quarter, quarter_range
 from otop_sync.transforms.grades import GradeRow, grade_rows
@@ -390,6 +391,7 @@ def nightly_sync(
 ) -> list[RunReport]:
     """Sync provinces (each its own run, or ``one_run`` for a single national run), publish
     artifacts and, for ``report_quarter``, write the quarter's reports."""
+    stop_on_terminate()
     request = SyncRequest(
         provinces=provinces,
         as_of=as_of,
@@ -416,6 +418,7 @@ def grade_quarters(
     quarters: list[str], provinces: list[str] | None = None, as_of: date | None = None
 ) -> list[RunReport]:
     """Grade the quarters again for each province from what the warehouse holds."""
+    stop_on_terminate()
     request = GradeRequest(quarters=quarters, provinces=provinces, as_of=as_of)
     with listening(_log_step):
         runs = [grade_run_task.submit(request, [code]) for code in request.provinces]
@@ -434,6 +437,7 @@ def backfill(
     as_of: date | None = None,
 ) -> list[RunReport]:
     """Grade a range of quarters again (quarters without KPI rules are skipped, with a note)."""
+    stop_on_terminate()
     quarters = quarter_range(Quarter.parse(from_quarter), Quarter.parse(to_quarter))
     return grade_quarters([str(q) for q in quarters], provinces, as_of)
 
@@ -444,6 +448,7 @@ def finalise_quarter(
 ) -> list[RunReport]:
     """Grade the quarter that ended last; run the day after its last sales are due, its grades
     become final."""
+    stop_on_terminate()
     scope = RunScope(provinces=provinces, as_of=as_of)
     quarter = Quarter.of(scope.as_of).previous()
     return grade_quarters([str(quarter)], list(scope.provinces), scope.as_of)
@@ -454,6 +459,7 @@ def deadline_monitor(
     provinces: list[str] | None = None, as_of: date | None = None
 ) -> list[dict[str, Any]]:
     """Who has not recorded last month's sales by the 18th, or Shop reports by the 15th."""
+    stop_on_terminate()
     scope = RunScope(provinces=provinces, as_of=as_of)
     rows = late_task(scope)
     create_table_artifact(

@@ -43,6 +43,7 @@ from otop_sync.flows.progress import StepEvent, emit
 from otop_sync.flows.request import GradeRequest, SyncRequest
 from otop_sync.flows.settings import Settings, SourceKind
 from otop_sync.flows.sources import configured_catalog, http_sources, read_limits
+from otop_sync.flows.stopping import ACTIVE_RUNS
 from otop_sync.rules import load_rulebook
 from otop_sync.transforms.districts import province_codes as province_codes_all
 from otop_sync.transforms.fiscal import Quarter, quarter_range
@@ -280,6 +281,7 @@ def recorded_run(
     upgrade(engine)
     outcome = SyncOutcome(new_run_id(), tuple(province_codes), as_of, engine)
     with engine.begin() as connection:
+        loaders.mark_abandoned_runs(connection, datetime.now(UTC))
         loaders.start_run(
             connection,
             outcome.run_id,
@@ -289,6 +291,7 @@ def recorded_run(
             as_of,
             datetime.now(UTC),
         )
+    ACTIVE_RUNS.add(outcome.run_id)
     try:
         yield outcome
     except Exception as error:  # recorded, then re-raised as it was
@@ -315,6 +318,7 @@ def recorded_run(
                 outcome.rows,
             )
     finally:
+        ACTIVE_RUNS.discard(outcome.run_id)
         engine.dispose()
 
 

@@ -12,6 +12,8 @@ previous one (``kpi_grade_history`` shows it).
 from __future__ import annotations
 
 import io
+import os
+import socket
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -584,10 +586,13 @@ def start_run(
     as_of: date,
     started_at: datetime,
 ) -> None:
-    """Record that a run began (its own transaction, so a failed run still leaves a row)."""
+    """Record that a run began (its own transaction, so a failed run still leaves a row),
+    with the machine and process running it."""
     connection.execute(
         SyncRun.__table__.insert(),
         {
+            "host": socket.gethostname(),
+            "pid": os.getpid(),
             "run_id": run_id,
             "flow_run_id": flow_run_id,
             "source": source,
@@ -600,6 +605,39 @@ def start_run(
             "rows_quarantined": 0,
         },
     )
+
+
+def mark_abandoned_runs(connection: Connection, finished_at: datetime) -> int:
+    """Mark as crashed the runs of this machine left ``running`` by a process that is gone
+    (killed, or the machine restarted). Returns how many."""
+    table = SyncRun.__table__
+    host = socket.gethostname()
+    running = connection.execute(
+        select(table.c.run_id, table.c.pid).where(table.c.status == "running", table.c.host == host)
+    ).all()
+    gone = [(run_id, pid) for run_id, pid in running if pid is not None and not _alive(pid)]
+    for run_id, pid in gone:
+        connection.execute(
+            table.update()
+            .where(table.c.run_id == run_id)
+            .values(
+                status="crashed",
+                finished_at=finished_at,
+                message=f"the process running it ({host}, pid {pid}) ended before it finished",
+                rows_loaded=0,
+            )
+        )
+    return len(gone)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: alive
+        return True
+    return True
 
 
 def finish_run(

@@ -71,6 +71,10 @@ class SyncRun(Base):
     rows_read: Mapped[int] = mapped_column(Integer, default=0)
     rows_loaded: Mapped[int] = mapped_column(Integer, default=0)
     rows_quarantined: Mapped[int] = mapped_column(Integer, default=0)
+    host: Mapped[str | None] = mapped_column(String(255))
+    """The machine and process running it: a run left ``running`` by a process that is gone
+    is marked crashed by the next run on that machine."""
+    pid: Mapped[int | None] = mapped_column(Integer)
 
 
 class RawFileRecord(Base):
