@@ -85,11 +85,13 @@ def test_monitor_lists_late_districts(demo):
     folder, _ = demo
     result = run("monitor", "--as-of", "2024-07-20", cwd=folder)
     assert result.returncode == 0, result.stderr
-    assert "อำเภอที่ยังไม่รายงาน ณ 2024-07-20" in result.stdout
-    late = [line for line in result.stdout.splitlines() if "2024-06-01" in line]
-    # Every district recorded its June sales (due 18 July); some had no June Shop ชุมชน.
+    assert "อำเภอที่ยังไม่รายงานหรือรายงานล่าช้า ณ 20/7/2567" in result.stdout
+    # The demo synced on 15 July: every district had recorded its sales, and the June reports
+    # sent by then are all the warehouse knows.
+    assert "ยอดจำหน่าย" not in result.stdout
+    late = [line for line in result.stdout.splitlines() if "มิถุนายน 2567" in line]
     assert late
-    assert all("Shop ชุมชน" in line and "2024-07-15" in line for line in late)
+    assert all("รายงาน Shop ชุมชน" in line and "15/7/2567" in line for line in late)
 
 
 def _grade_versions(folder):
@@ -205,9 +207,10 @@ def test_monitor_another_province_in_the_warehouse_named(demo, tmp_path):
         cwd=tmp_path,
     )
     assert result.returncode == 0, result.stderr
-    late = [line for line in result.stdout.splitlines() if "2024-06-01" in line]
-    assert len([line for line in late if "ยอดจำหน่าย" in line or "sales" in line]) >= 25
-    assert all(" 50" in line for line in late)
+    late = [line for line in result.stdout.splitlines() if "มิถุนายน 2567" in line]
+    assert len([line for line in late if "ยอดจำหน่าย" in line]) == 25
+    assert len([line for line in late if "ยังไม่รายงาน" in line]) == 25
+    assert all(line.startswith("│ 50") for line in late)
     assert "5701" not in result.stdout
     assert not (tmp_path / "otop.db").exists()
 
@@ -269,3 +272,106 @@ def test_report_html_to_the_file_named(demo, tmp_path):
     page = out.read_text(encoding="utf-8")
     assert page.lstrip().lower().startswith("<!doctype html")
     assert "2567" in page
+
+
+def _rewrite_sales(path, change):
+    """Rewrite an exported sales file: ``change(district, month, row)`` returns the row to keep
+    (changed or not), or None to drop it."""
+    from otop_sync.transforms.thai import parse_be_month
+
+    with path.open(encoding="utf-8", newline="") as handle:
+        header, *rows = list(csv.reader(handle))
+    kept = [
+        kept for row in rows if (kept := change(row[1], parse_be_month(row[3]), row)) is not None
+    ]
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([header, *kept])
+
+
+def _cells(stdout):
+    """The cells of the monitor table's body lines."""
+    return [
+        [cell.strip() for cell in line.strip()[1:-1].split("│")]
+        for line in stdout.splitlines()
+        if line.startswith("│ 57")
+    ]
+
+
+@pytest.fixture(scope="module")
+def monitored(tmp_path_factory):
+    """The monitor on 25 July 2567 after a file-inbox sync on the 18th, where พาน recorded
+    May's sales late (on 20 June, after the 18th) and พญาเม็งราย had not recorded June's (a
+    sync after the 18th stops on that: see ``sales.months_complete``)."""
+    from datetime import date
+
+    folder = tmp_path_factory.mktemp("monitored")
+    inbox = folder / "inbox"
+    exported = run("mock", "export", "--out", str(inbox), "--today", "2024-07-18", cwd=folder)
+    assert exported.returncode == 0, exported.stderr
+
+    def change(district, month, row):
+        if district == "พาน" and month == date(2024, 5, 1):
+            return [*row[:5], "20/6/2567"]
+        if district == "พญาเม็งราย" and month == date(2024, 6, 1):
+            return None
+        return row
+
+    _rewrite_sales(inbox / "sales_57.csv", change)
+    warehouse = f"sqlite:///{folder / 'w.db'}"
+    synced = run(
+        "sync", "--source", "files", "--inbox", str(inbox), "--as-of", "2024-07-18",
+        "--warehouse", warehouse, cwd=folder,
+    )  # fmt: skip
+    assert synced.returncode == 0, synced.stderr[-2000:]
+    result = run("monitor", "--as-of", "2024-07-25", "--warehouse", warehouse, cwd=folder)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_monitor_names_who_recorded_sales_late_or_not_at_all(monitored):
+    assert monitored.splitlines()[0].strip() == "อำเภอที่ยังไม่รายงานหรือรายงานล่าช้า ณ 25/7/2567"
+    assert "not configured" not in monitored
+    sales = [row for row in _cells(monitored) if row[2] == "ยอดจำหน่าย"]
+    assert sales == [
+        ["5705", "พาน", "ยอดจำหน่าย", "พฤษภาคม 2567", "18/6/2567", "บันทึกล่าช้า 20/6/2567", "", ""],
+        ["5712", "พญาเม็งราย", "ยอดจำหน่าย", "มิถุนายน 2567", "18/7/2567", "ยังไม่บันทึก", "", ""],
+    ]
+
+
+def test_monitor_names_who_has_not_reported_last_month_by_the_15th(monitored):
+    # The mock's June responses: เวียงชัย and แม่สรวย never sent one, เชียงของ sent it on
+    # the 19th (after the sync), พญาเม็งราย on the 18th, everyone else by the 15th.
+    reports = [row for row in _cells(monitored) if row[2] == "รายงาน Shop ชุมชน"]
+    assert [row for row in reports if row[5] != "ไม่ตรงกับ Click ชุมชน"] == [
+        ["5702", "เวียงชัย", "รายงาน Shop ชุมชน", "มิถุนายน 2567", "15/7/2567", "ยังไม่รายงาน", "", "12/1"],
+        ["5703", "เชียงของ", "รายงาน Shop ชุมชน", "มิถุนายน 2567", "15/7/2567", "ยังไม่รายงาน", "", "14/0"],
+        ["5710", "แม่สรวย", "รายงาน Shop ชุมชน", "มิถุนายน 2567", "15/7/2567", "ยังไม่รายงาน", "", "8/0"],
+        ["5712", "พญาเม็งราย", "รายงาน Shop ชุมชน", "มิถุนายน 2567", "15/7/2567", "รายงานล่าช้า 18/7/2567", "13/2", "13/2"],
+    ]  # fmt: skip
+
+
+def test_monitor_flags_a_report_that_differs_from_click_chumchon(monitored):
+    # The mock's แม่สาย counts one producer more in June than Click ชุมชน registered by 30 June.
+    differing = [row for row in _cells(monitored) if "ไม่ตรงกับ Click ชุมชน" in row[5]]
+    assert differing == [
+        ["5709", "แม่สาย", "รายงาน Shop ชุมชน", "มิถุนายน 2567", "15/7/2567", "ไม่ตรงกับ Click ชุมชน", "8/0", "7/0"],
+    ]  # fmt: skip
+
+
+def test_monitor_without_form_responses_says_the_report_channel_is_not_configured(tmp_path):
+    warehouse = f"sqlite:///{tmp_path / 'w.db'}"
+    assert run("db", "upgrade", "--warehouse", warehouse, cwd=tmp_path).returncode == 0
+    result = run("monitor", "--as-of", "2024-07-25", "--warehouse", warehouse, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == (
+        "the Shop ชุมชน report channel is not configured: "
+        "set OTOP_FORM_RESPONSES_URL or drop the form's responses in the inbox"
+    )
+    rows = _cells(result.stdout)
+    # Nothing recorded: every month of FY2567 due by then is missing, and no report is guessed.
+    assert len(rows) == 18 * 9
+    assert rows[0] == [
+        "5701", "เมืองเชียงราย", "ยอดจำหน่าย", "ตุลาคม 2566", "18/11/2566", "ยังไม่บันทึก", "", ""
+    ]  # fmt: skip
+    assert {row[2] for row in rows} == {"ยอดจำหน่าย"}

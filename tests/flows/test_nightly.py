@@ -1,5 +1,6 @@
 """The Prefect flows under the test harness, against the mock CDD over HTTP and SQLite."""
 
+import json
 from datetime import date
 
 import pytest
@@ -135,20 +136,31 @@ def test_source_outage_leaves_the_warehouse_as_it_was(mock_cdd, flow_settings):
 
 
 @pytest.mark.usefixtures("flow_settings")
-def test_deadline_monitor_lists_late_districts(mock_cdd):
+def test_deadline_monitor_publishes_the_monitors_rows(mock_cdd):
     assert sync(mock_cdd).is_completed()
-    # On 20 November 2568 the October sales (due on the 18th) are missing everywhere: the
-    # mock's data end in September.
-    rows = deadline_monitor(provinces=["57"], as_of=date(2025, 11, 20))
-    late_sales = [r for r in rows if r["missing"] == "sales"]
+    # On 20 November 2568 the October sales (due on the 18th) and October's Shop ชุมชน reports
+    # (due on the 15th) are missing everywhere: the mock's data end in September.
+    state = deadline_monitor(provinces=["57"], as_of=date(2025, 11, 20), return_state=True)
+    rows = state.result()
+    late_sales = [r for r in rows if r["what"] == "ยอดจำหน่าย"]
     assert len(late_sales) == 18
     assert late_sales[0] == {
         "district_code": "5701",
         "district": "เมืองเชียงราย",
-        "missing": "sales",
-        "month": "2025-10-01",
-        "due": "2025-11-18",
+        "what": "ยอดจำหน่าย",
+        "month": "ตุลาคม 2568",
+        "due": "18/11/2568",
+        "status": "ยังไม่บันทึก",
+        "reported": "",
+        "click": "",
     }
+    reports = [r for r in rows if r["what"] == "รายงาน Shop ชุมชน"]
+    assert [(r["district_code"], r["status"], r["due"]) for r in reports] == [
+        (f"57{i:02d}", "ยังไม่รายงาน", "15/11/2568") for i in range(1, 19)
+    ]
+    artifact = artifacts(state.state_details.flow_run_id)["late-57"]
+    assert artifact.type == "table"
+    assert json.loads(artifact.data) == rows
 
 
 @pytest.mark.usefixtures("flow_settings")

@@ -115,5 +115,6 @@ def test_the_late_report_reads_only(flow_settings):
     ):
         late_report(Settings(), ["57"], AS_OF)
     upgrade(make_engine(flow_settings["warehouse_url"]))
-    late = late_report(Settings(), ["57"], AS_OF)
-    assert set(late["district_code"]) == {f"57{i:02d}" for i in range(1, 19)}
+    report = late_report(Settings(), ["57"], AS_OF)
+    assert set(report.late["district_code"]) == {f"57{i:02d}" for i in range(1, 19)}
+    assert not report.report_channel_configured

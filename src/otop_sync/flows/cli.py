@@ -460,16 +460,20 @@ def monitor(
     as_of: AsOfOption = None,
     warehouse: WarehouseOption = None,
 ) -> None:
-    """Who has not recorded last month's sales by the 18th, or Shop reports by the 15th."""
+    """Who has not recorded sales by the 18th (or recorded late), and who has not sent last
+    month's Shop ชุมชน report by the 15th (or sent it late, or differing from Click ชุมชน)."""
     from otop_sync.flows.readers import late_report
+    from otop_sync.reports.grades import REPORT_CHANNEL_NOT_CONFIGURED, late_rows
 
     _warehouse_url(warehouse)
     day = _as_of(as_of)
-    late = late_report(Settings(), province or [DEFAULT_PROVINCE], day)
-    if late.empty:
+    report = late_report(Settings(), province or [DEFAULT_PROVINCE], day)
+    if not report.report_channel_configured:
+        print(REPORT_CHANNEL_NOT_CONFIGURED)
+    if report.late.empty:
         print(f"nobody is late as of {day}")
         return
-    _console().print(late_table(late, day))
+    _console().print(late_table(late_rows(report.late), day))
 
 
 def main() -> None:

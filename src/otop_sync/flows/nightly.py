@@ -53,6 +53,7 @@ from otop_sync.flows.readers import late_report
 from otop_sync.flows.request import GradeRequest, RunScope, SyncRequest
 from otop_sync.flows.settings import Settings, SourceKind
 from otop_sync.flows.stopping import stop_on_terminate
+from otop_sync.reports.grades import LATE_HEADERS, REPORT_CHANNEL_NOT_CONFIGURED, late_rows
 from otop_sync.reports.quarter import build_report, write_reports
 from otop_sync.transforms.fiscal import Quarter, quarter_range
 from otop_sync.transforms.grades import GradeRow, grade_rows
@@ -279,22 +280,16 @@ def write_report_files(report: RunReport, quarter: str) -> list[str]:
 
 
 @task(cache_policy=NO_CACHE)
-def late_task(scope: RunScope) -> list[dict[str, Any]]:
-    """Districts late with last month's sales or Shop ชุมชน report."""
-    late = late_report(Settings(), scope.provinces, scope.as_of)
-    rows = [
-        {
-            "district_code": r.district_code,
-            "district": r.district_name_th,
-            "missing": r.what,
-            "month": r.month.isoformat(),
-            "due": r.due.isoformat(),
-        }
-        for r in late.itertuples()
-    ]
+def late_task(scope: RunScope) -> tuple[list[dict[str, str]], bool]:
+    """Districts late with sales or the Shop ชุมชน report, as the monitor's rows; and whether
+    the report channel is configured."""
+    report = late_report(Settings(), scope.provinces, scope.as_of)
+    rows = late_rows(report.late)
     logger = get_run_logger()
     logger.info("%s districts late as of %s", len({r["district_code"] for r in rows}), scope.as_of)
-    return rows
+    if not report.report_channel_configured:
+        logger.warning(REPORT_CHANNEL_NOT_CONFIGURED)
+    return rows, report.report_channel_configured
 
 
 # --- Flows: wiring only
@@ -457,23 +452,23 @@ def finalise_quarter(
 @flow(name="deadline-monitor")
 def deadline_monitor(
     provinces: list[str] | None = None, as_of: date | None = None
-) -> list[dict[str, Any]]:
-    """Who has not recorded last month's sales by the 18th, or Shop reports by the 15th."""
+) -> list[dict[str, str]]:
+    """Who has not recorded sales by the 18th (or recorded late), and who has not sent last
+    month's Shop ชุมชน report by the 15th (or sent it late, or differing from Click ชุมชน): the
+    monitor command's rows, as a table artifact."""
     stop_on_terminate()
     scope = RunScope(provinces=provinces, as_of=as_of)
-    rows = late_task(scope)
+    rows, configured = late_task(scope)
+    nobody = dict.fromkeys(LATE_HEADERS, "") | {
+        "district_code": "-",
+        "district": "nobody is late",
+    }
+    description = f"Districts late as of {scope.as_of}"
     create_table_artifact(
         key=_key("late", "-".join(scope.provinces) if len(scope.provinces) <= 3 else "national"),
-        table=rows
-        or [
-            {
-                "district_code": "-",
-                "district": "nobody is late",
-                "missing": "",
-                "month": "",
-                "due": "",
-            }
-        ],
-        description=f"Districts late as of {scope.as_of}",
+        table=rows or [nobody],
+        description=description
+        if configured
+        else f"{description}; {REPORT_CHANNEL_NOT_CONFIGURED}",
     )
     return rows

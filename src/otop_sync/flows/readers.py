@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 
 import pandas as pd
 from sqlalchemy import Engine
 
 from otop_sync.flows.settings import Settings
-from otop_sync.transforms.deadlines import last_due_month, late_districts
+from otop_sync.transforms.deadlines import last_due_month, late_districts, sales_months_due
 from otop_sync.transforms.districts import districts_of
-from otop_sync.transforms.fiscal import sales_due_date
+from otop_sync.transforms.fiscal import shop_report_due_date
 from otop_sync.warehouse import queries
 from otop_sync.warehouse.db import (
     WarehouseError,
@@ -33,24 +34,42 @@ def require_current_schema(engine: Engine) -> None:
         raise WarehouseError(f"the warehouse at {where} {state}: run `otop-sync db upgrade`")
 
 
-def late_report(settings: Settings, province_codes: Sequence[str], as_of: date) -> pd.DataFrame:
-    """Districts late with last month's sales (after the 18th) or Shop report (after the 15th).
+@dataclass(frozen=True)
+class LateReport:
+    """Who is late as of a day (:data:`~otop_sync.transforms.deadlines.LATE_COLUMNS` and the
+    district's name), and whether the Shop ชุมชน report channel has any responses to judge by."""
+
+    as_of: date
+    late: pd.DataFrame
+    report_channel_configured: bool
+
+
+def late_report(settings: Settings, province_codes: Sequence[str], as_of: date) -> LateReport:
+    """Districts that recorded sales late or not at all, and, when the form's responses are
+    loaded, those whose last month's Shop ชุมชน report is missing, late or differs from Click
+    ชุมชน.
 
     Only reads: a warehouse without the schema is an error asking for ``otop-sync db upgrade``.
     """
     engine = make_engine(settings.warehouse_url)
-    codes = [d.code for p in province_codes for d in districts_of(p)]
-    months = [last_due_month(as_of, sales_due_date)]
+    districts = [d for p in province_codes for d in districts_of(p)]
+    codes = [d.code for d in districts]
     try:
         require_current_schema(engine)
         with engine.connect() as connection:
+            configured = queries.form_responses_loaded(connection)
+            month = last_due_month(as_of, shop_report_due_date)
             late = late_districts(
                 codes,
-                queries.months_with_sales(connection, province_codes, months),
-                queries.months_with_shops(connection, province_codes),
+                queries.first_sales_recordings(connection, province_codes, sales_months_due(as_of)),
+                queries.shop_report_responses(connection, province_codes, month)
+                if configured
+                else None,
+                queries.shop_registrations(connection, province_codes),
                 as_of,
             )
     finally:
         engine.dispose()
-    names = {d.code: d.name_th for p in province_codes for d in districts_of(p)}
-    return late.assign(district_name_th=late["district_code"].map(names))
+    names = {d.code: d.name_th for d in districts}
+    late = late.assign(district_name_th=late["district_code"].map(names))
+    return LateReport(as_of=as_of, late=late, report_channel_configured=configured)

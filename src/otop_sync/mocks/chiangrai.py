@@ -55,6 +55,10 @@ SCENARIO_2567Q2: dict[str, tuple[bool, str, str | None, int]] = {
 # (fiscal year, quarter, district) -> satang added to the computed figure.
 PUBLISHED_BASE_DIFFERENCES: dict[tuple[int, int, str], int] = {(2567, 3, "5703"): 10_000}
 
+# A Shop ชุมชน report that differs from Click ชุมชน, as a district counting a producer's second
+# shop as another unit would: (district, month reported as "YYYY-MM") -> producers added.
+FORM_REPORT_DIFFERENCES: dict[tuple[str, str], int] = {("5709", "2024-06"): 1}
+
 LEVEL_PERCENT: dict[str, int] = {"D": 25, "C": 50, "B": 75, "A": 100}
 
 

@@ -481,7 +481,8 @@ def _baseline(data: MockData, interest: list[tuple[int, int, int]]) -> pd.DataFr
 def _form_responses(data: MockData) -> pd.DataFrame:
     """One response per district and month from the programme's start, submitted between the
     6th and the 20th of the next month (after the 15th is late; a few months are never
-    reported), with the producers and centres registered in Shop ชุมชน by the month's end."""
+    reported), with the producers and centres registered in Shop ชุมชน by the month's end
+    (except :data:`chiangrai.FORM_REPORT_DIFFERENCES`)."""
     rng = np.random.default_rng([data.spec.seed, 15])
     shops = data.shops
     months = [
@@ -491,6 +492,7 @@ def _form_responses(data: MockData) -> pd.DataFrame:
         if SHOPS_FROM.replace(day=1) <= date(year, month, 1) <= DATA_UNTIL
     ]
     rows = []
+    codes = data.districts["district_code"].to_numpy()
     for district_idx in range(len(data.districts)):
         in_district = shops[shops["district_idx"].to_numpy() == district_idx]
         for first in months:
@@ -499,6 +501,9 @@ def _form_responses(data: MockData) -> pd.DataFrame:
             end = day_offset(_next_month(first)) - 1
             registered = in_district[in_district["registered"].to_numpy() <= end]
             producers = registered.loc[registered["producer_idx"] >= 0, "producer_idx"].nunique()
+            producers += chiangrai.FORM_REPORT_DIFFERENCES.get(
+                (str(codes[district_idx]), f"{first:%Y-%m}"), 0
+            )
             rows.append(
                 (
                     district_idx,

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
 import pandas as pd
 from rich.table import Table
 
+from otop_sync.transforms.deadlines import LATE, MISSING, SALES, SHOP_REPORT
 from otop_sync.transforms.grades import GradeRow
+from otop_sync.transforms.thai import format_be_date, format_be_month
 
 
 def grades_table(grades: Sequence[GradeRow], title: str) -> Table:
@@ -46,18 +49,63 @@ def grades_table(grades: Sequence[GradeRow], title: str) -> Table:
     return table
 
 
-def late_table(late: pd.DataFrame, day: date) -> Table:
-    """Districts late with sales or Shop reports, for the terminal."""
-    table = Table(title=f"อำเภอที่ยังไม่รายงาน ณ {day}")
-    for header in ("รหัส", "อำเภอ", "ขาด", "เดือน", "กำหนด"):
+REPORT_CHANNEL_NOT_CONFIGURED = (
+    "the Shop ชุมชน report channel is not configured: "
+    "set OTOP_FORM_RESPONSES_URL or drop the form's responses in the inbox"
+)
+"""Said instead of judging Shop ชุมชน reports when no form response was ever loaded."""
+
+LATE_HEADERS: dict[str, str] = {
+    "district_code": "รหัส",
+    "district": "อำเภอ",
+    "what": "เรื่อง",
+    "month": "เดือน",
+    "due": "กำหนด",
+    "status": "สถานะ",
+    "reported": "รายงาน ผู้ผลิต/ศูนย์",
+    "click": "Click ชุมชน ผู้ผลิต/ศูนย์",
+}
+"""The late rows' fields and their Thai headers, in table order."""
+
+_WHAT = {SALES: "ยอดจำหน่าย", SHOP_REPORT: "รายงาน Shop ชุมชน"}
+_MISSING = {SALES: "ยังไม่บันทึก", SHOP_REPORT: "ยังไม่รายงาน"}
+_LATE = {SALES: "บันทึกล่าช้า", SHOP_REPORT: "รายงานล่าช้า"}
+_DIFFERS = "ไม่ตรงกับ Click ชุมชน"
+
+
+def _status(row: Any) -> str:
+    if row.status == MISSING:
+        return _MISSING[row.what]
+    parts = [f"{_LATE[row.what]} {format_be_date(row.on)}"] if row.status == LATE else []
+    return ", ".join([*parts, _DIFFERS] if row.differs else parts)
+
+
+def _units(producers: int | None, centres: int | None) -> str:
+    return "" if producers is None else f"{producers}/{centres}"
+
+
+def late_rows(late: pd.DataFrame) -> list[dict[str, str]]:
+    """Late rows as text (months and dates in BE), the same for the terminal and artifacts."""
+    return [
+        {
+            "district_code": row.district_code,
+            "district": row.district_name_th,
+            "what": _WHAT[row.what],
+            "month": format_be_month(row.month),
+            "due": format_be_date(row.due),
+            "status": _status(row),
+            "reported": _units(row.producers, row.centres),
+            "click": _units(row.click_producers, row.click_centres),
+        }
+        for row in late.itertuples()
+    ]
+
+
+def late_table(rows: Sequence[dict[str, str]], day: date) -> Table:
+    """Late rows (:func:`late_rows`) for the terminal."""
+    table = Table(title=f"อำเภอที่ยังไม่รายงานหรือรายงานล่าช้า ณ {format_be_date(day)}")
+    for header in LATE_HEADERS.values():
         table.add_column(header)
-    for row in late.itertuples():
-        what = "ยอดจำหน่าย" if row.what == "sales" else "Shop ชุมชน"
-        table.add_row(
-            row.district_code,
-            row.district_name_th,
-            what,
-            row.month.isoformat(),
-            row.due.isoformat(),
-        )
+    for row in rows:
+        table.add_row(*(row[key] for key in LATE_HEADERS))
     return table

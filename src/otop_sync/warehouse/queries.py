@@ -8,7 +8,18 @@ from datetime import date
 from decimal import Decimal
 
 import pandas as pd
-from sqlalchemy import Connection, func, select
+from sqlalchemy import (
+    Connection,
+    Date,
+    DateTime,
+    Integer,
+    String,
+    column,
+    func,
+    select,
+    table,
+    union_all,
+)
 
 from otop_sync.transforms.criteria import CriterionResult
 from otop_sync.transforms.fiscal import Quarter
@@ -23,6 +34,7 @@ from otop_sync.warehouse.models import (
     KpiTarget,
     KpiTargetProvince,
     MonthlySales,
+    MonthlySalesHistory,
     ProductRegistration,
     ShopRegistration,
 )
@@ -110,24 +122,73 @@ def baseline(connection: Connection, province_codes: Sequence[str]) -> pd.DataFr
     return _frame(connection, statement, columns)
 
 
-def months_with_sales(
+def first_sales_recordings(
     connection: Connection, province_codes: Sequence[str], months: Sequence[date]
 ) -> pd.DataFrame:
-    """(district_code, month) pairs that have sales rows."""
-    table = MonthlySales
-    statement = (
-        select(table.district_code, table.month)
-        .where(table.province_code.in_(province_codes), table.month.in_(list(months)))
-        .distinct()
+    """(district_code, month, recorded_on): when each district-month was first recorded, the
+    values corrections replaced included."""
+    current, replaced = MonthlySales, MonthlySalesHistory
+    districts = select(District.district_code).where(District.province_code.in_(province_codes))
+    recordings = union_all(
+        select(current.district_code, current.month, current.recorded_on).where(
+            current.province_code.in_(province_codes), current.month.in_(list(months))
+        ),
+        select(replaced.district_code, replaced.month, replaced.recorded_on).where(
+            replaced.district_code.in_(districts), replaced.month.in_(list(months))
+        ),
+    ).subquery()
+    statement = select(
+        recordings.c.district_code, recordings.c.month, func.min(recordings.c.recorded_on)
+    ).group_by(recordings.c.district_code, recordings.c.month)
+    return _frame(connection, statement, ["district_code", "month", "recorded_on"])
+
+
+_SHOP_REPORT_RESPONSE = table(
+    "shop_report_response",
+    column("district_code", String),
+    column("month", Date),
+    column("submitted_at", DateTime),
+    column("province_code", String),
+    column("producers", Integer),
+    column("centres", Integer),
+)
+"""The form's responses (dataset ``form_responses``; its table is declared by its migration)."""
+
+
+def form_responses_loaded(connection: Connection) -> bool:
+    """Whether any Shop ชุมชน report form response was ever loaded (the channel is in use)."""
+    statement = select(_SHOP_REPORT_RESPONSE.c.district_code).limit(1)
+    return connection.execute(statement).first() is not None
+
+
+def shop_report_responses(
+    connection: Connection, province_codes: Sequence[str], month: date
+) -> pd.DataFrame:
+    """The provinces' form responses for a month: district, month, when submitted, units."""
+    responses = _SHOP_REPORT_RESPONSE.c
+    statement = select(
+        responses.district_code,
+        responses.month,
+        responses.submitted_at,
+        responses.producers,
+        responses.centres,
+    ).where(responses.province_code.in_(province_codes), responses.month == month)
+    return _frame(
+        connection,
+        statement,
+        ["district_code", "month", "submitted_at", "producers", "centres"],
     )
-    return _frame(connection, statement, ["district_code", "month"])
 
 
-def months_with_shops(connection: Connection, province_codes: Sequence[str]) -> pd.DataFrame:
-    """(district_code, month) pairs with Shop ชุมชน registrations."""
-    frame = shops(connection, province_codes)
-    frame["month"] = frame["registered_on"].map(lambda day: day.replace(day=1))
-    return frame[["district_code", "month"]].drop_duplicates()
+def shop_registrations(connection: Connection, province_codes: Sequence[str]) -> pd.DataFrame:
+    """Click ชุมชน's Shop ชุมชน registrations of the provinces, with their producer codes."""
+    shop = ShopRegistration
+    statement = select(
+        shop.shop_code, shop.district_code, shop.producer_code, shop.registered_on
+    ).where(shop.province_code.in_(province_codes))
+    return _frame(
+        connection, statement, ["shop_code", "district_code", "producer_code", "registered_on"]
+    )
 
 
 def quarter_targets(
