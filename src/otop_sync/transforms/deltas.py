@@ -59,7 +59,38 @@ def quarter_sales(sales: pd.DataFrame, quarter: Quarter, districts: Iterable[str
     return _per_district(totals, districts, Decimal("0.00")).map(Decimal)
 
 
+UNIT_COLUMNS = ("producers", "centres")
+"""The two kinds of Shop ชุมชน unit: OTOP producers (by code) and sales centres."""
+
+
+def _producer_code(value: object) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
+def shop_units(shops: pd.DataFrame, day: date, districts: Iterable[str]) -> pd.DataFrame:
+    """Shop ชุมชน units registered by ``day`` per district (the letter's explanation 3):
+    ``producers``, one per producer code however many shops it has, and ``centres``, one per
+    shop without a producer code (a sales centre, whatever its type)."""
+    codes = list(districts)
+    registered = shops[shops["registered_on"] <= day].drop_duplicates("shop_code")
+    producer = registered["producer_code"].map(_producer_code)
+    has_producer = producer != ""
+    producers = (
+        registered.assign(producer=producer)[has_producer]
+        .drop_duplicates(["district_code", "producer"])
+        .groupby("district_code")
+        .size()
+    )
+    centres = registered[~has_producer].groupby("district_code").size()
+    return pd.DataFrame(
+        {
+            "producers": _per_district(producers, codes, 0).astype(int),
+            "centres": _per_district(centres, codes, 0).astype(int),
+        }
+    )
+
+
 def shops_registered(shops: pd.DataFrame, day: date, districts: Iterable[str]) -> pd.Series:
     """Shop ชุมชน units (producers and OTOP sales centres, one each) registered by ``day``."""
-    registered = shops[shops["registered_on"] <= day].drop_duplicates("shop_code")
-    return _per_district(registered.groupby("district_code").size(), districts, 0)
+    units = shop_units(shops, day, districts)
+    return units["producers"] + units["centres"]

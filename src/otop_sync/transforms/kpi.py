@@ -15,6 +15,7 @@ import pandas as pd
 
 from otop_sync.transforms.baseline import quarter_inputs
 from otop_sync.transforms.criteria import QuarterData, quarter_actuals
+from otop_sync.transforms.deadlines import late_sales_reasons
 from otop_sync.transforms.districts import districts_of
 from otop_sync.transforms.fiscal import Quarter
 from otop_sync.transforms.grades import grade_quarter
@@ -89,6 +90,9 @@ def compute_quarter(
 
     ``sales_by_month`` holds one row per (district_code, month) with the month's total
     ``amount`` (corrections already applied), covering the base-year quarter and this one.
+    A district without sales for a month already due is graded on what was recorded, and its
+    ``reasons`` say which month and due date (empty when on time); the criteria's parts (the
+    Shop ชุมชน producers and centres) are extra columns.
     """
     inputs, warnings = base_year_inputs(baseline, sales_by_month, quarter, rules, province_code)
     targets = district_targets(inputs, quarter, rules, province_code)
@@ -102,6 +106,12 @@ def compute_quarter(
     data = QuarterData(quarter, products, sales_by_month, shops)
     actuals = quarter_actuals(rules.criteria, data, codes)
     graded = grade_quarter(targets, actuals, rules.criteria)
+    for criterion in rules.criteria:
+        parts = criterion.parts(data, codes)
+        for column in parts.columns:
+            graded[column] = graded["district_code"].map(parts[column]).astype(object)
+    late = late_sales_reasons(sales_by_month, quarter, codes, as_of)
+    graded["reasons"] = graded["district_code"].map(lambda code: late.get(code, ""))
     graded["status"] = "final" if quarter.is_final(as_of) else "provisional"
     graded["as_of"] = as_of
     return QuarterResult(targets, total, graded, warnings)

@@ -47,7 +47,9 @@ def grade_quarters(
     empty_products = pd.DataFrame(
         columns=["product_code", "district_code", "registered_on", "cancelled_on"]
     )
-    empty_shops = pd.DataFrame(columns=["shop_code", "district_code", "registered_on"])
+    empty_shops = pd.DataFrame(
+        columns=["shop_code", "producer_code", "district_code", "registered_on"]
+    )
     empty_sales = pd.DataFrame(columns=["district_code", "month", "amount"])
     computed_at = datetime.now(UTC)
     results = []

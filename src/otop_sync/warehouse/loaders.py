@@ -431,7 +431,15 @@ def write_targets(
     return counts
 
 
-GRADE_CONTENT = ("grade", "failed_criteria", "next_grade", "status")
+GRADE_CONTENT = (
+    "grade",
+    "failed_criteria",
+    "next_grade",
+    "status",
+    "reasons",
+    "shop_producers",
+    "shop_centres",
+)
 """With every criterion's figures: a grade changes (and gets a new version) only when one of
 these changes."""
 CRITERION_CONTENT = ("unit", "actual", "target", "basis", "met", "level", "missing")
@@ -504,6 +512,10 @@ def _text_or_none(value: object) -> str | None:
     return value if isinstance(value, str) else None
 
 
+def _int_or_none(value: object) -> int | None:
+    return None if value is None or pd.isna(value) else int(value)  # type: ignore[arg-type]
+
+
 def write_grades(
     connection: Connection, grades: pd.DataFrame, run_id: str, computed_at: datetime
 ) -> GradeChanges:
@@ -528,6 +540,9 @@ def write_grades(
             "failed_criteria": row["failed_criteria"],
             "next_grade": _text_or_none(row["next_grade"]),
             "status": row["status"],
+            "reasons": row.get("reasons") or None,
+            "shop_producers": _int_or_none(row.get("shop_producers")),
+            "shop_centres": _int_or_none(row.get("shop_centres")),
         }
         criteria = {
             result.criterion: {c: getattr(result, c) for c in CRITERION_CONTENT}

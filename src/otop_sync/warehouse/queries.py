@@ -55,12 +55,15 @@ def products(connection: Connection, province_codes: Sequence[str]) -> pd.DataFr
 
 
 def shops(connection: Connection, province_codes: Sequence[str]) -> pd.DataFrame:
-    """Shop ชุมชน registrations of the provinces: code, district, registered on."""
+    """Shop ชุมชน registrations of the provinces: code, producer code ('' for a sales centre),
+    district, registered on."""
     table = ShopRegistration
-    statement = select(table.shop_code, table.district_code, table.registered_on).where(
-        table.province_code.in_(province_codes)
+    statement = select(
+        table.shop_code, table.producer_code, table.district_code, table.registered_on
+    ).where(table.province_code.in_(province_codes))
+    return _frame(
+        connection, statement, ["shop_code", "producer_code", "district_code", "registered_on"]
     )
-    return _frame(connection, statement, ["shop_code", "district_code", "registered_on"])
 
 
 def sales_by_month(
@@ -229,6 +232,9 @@ def grade_rows(connection: Connection, quarter: Quarter, province_code: str) -> 
             as_of=row["as_of"],
             next_grade=row["next_grade"],
             criteria=tuple(results.get(row["district_code"], [])),
+            reasons=row["reasons"] or "",
+            shop_producers=row["shop_producers"],
+            shop_centres=row["shop_centres"],
         )
         for row in headers
     ]
