@@ -5,12 +5,14 @@ import io
 from datetime import date
 
 import pandas as pd
+import pytest
 from openpyxl import load_workbook
 from sqlalchemy import text
 
 from otop_sync.reports.quarter import build_report, render
 from otop_sync.rules import load_rulebook
 from otop_sync.transforms.fiscal import Quarter
+from otop_sync.transforms.rules import RulesError
 from otop_sync.warehouse import queries
 from otop_sync.warehouse.grading import grade_quarters
 from tests.warehouse.conftest import load_all
@@ -112,3 +114,25 @@ def test_a_producer_with_two_shops_counts_once_and_an_unfamiliar_centre_counts(
     units = f"ผู้ผลิต {producers + 1}, ศูนย์จำหน่าย {centres + 1}"
     assert row.units_text() == units
     assert units in render(report, "md").decode("utf-8")
+
+
+CARRIED = "ใช้เกณฑ์ปีงบประมาณ 2567 ยกมา (ยังไม่มีเกณฑ์ของปีงบประมาณ 2568)"
+
+
+def test_a_year_on_carried_forward_rules_says_so_and_an_uncovered_quarter_is_refused(
+    engine, chiang_rai_rows
+):
+    load_all(engine, chiang_rai_rows, "run-1")
+    with engine.begin() as connection:
+        grade_quarters(
+            connection, [Quarter(2568, 1)], ["57"], load_rulebook(), date(2025, 11, 15), "run-1"
+        )
+        with pytest.raises(RulesError, match=r"^2566Q4: not graded, KPI rules version "):
+            grade_quarters(
+                connection, [Quarter(2566, 4)], ["57"], load_rulebook(), FINAL_DAY, "run-1"
+            )
+    with engine.connect() as connection:
+        reasons = connection.execute(
+            text("SELECT DISTINCT reasons FROM kpi_grade WHERE fiscal_year = 2568")
+        ).scalars()
+        assert list(reasons) == [CARRIED]

@@ -91,8 +91,9 @@ def compute_quarter(
     ``sales_by_month`` holds one row per (district_code, month) with the month's total
     ``amount`` (corrections already applied), covering the base-year quarter and this one.
     A district without sales for a month already due is graded on what was recorded, and its
-    ``reasons`` say which month and due date (empty when on time); the criteria's parts (the
-    Shop ชุมชน producers and centres) are extra columns.
+    ``reasons`` say which month and due date (empty when on time), then that the rules are
+    carried forward from an earlier year, if they are; the criteria's parts (the Shop ชุมชน
+    producers and centres) are extra columns.
     """
     inputs, warnings = base_year_inputs(baseline, sales_by_month, quarter, rules, province_code)
     targets = district_targets(inputs, quarter, rules, province_code)
@@ -111,7 +112,10 @@ def compute_quarter(
         for column in parts.columns:
             graded[column] = graded["district_code"].map(parts[column]).astype(object)
     late = late_sales_reasons(sales_by_month, quarter, codes, as_of)
-    graded["reasons"] = graded["district_code"].map(lambda code: late.get(code, ""))
+    note = rules.note_th()
+    graded["reasons"] = graded["district_code"].map(
+        lambda code: "; ".join(r for r in (late.get(code, ""), note) if r)
+    )
     graded["status"] = "final" if quarter.is_final(as_of) else "provisional"
     graded["as_of"] = as_of
     return QuarterResult(targets, total, graded, warnings)

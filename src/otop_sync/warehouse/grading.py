@@ -11,7 +11,7 @@ from sqlalchemy import Connection
 
 from otop_sync.transforms.fiscal import Quarter
 from otop_sync.transforms.kpi import QuarterResult, compute_quarter
-from otop_sync.transforms.rules import RuleBook
+from otop_sync.transforms.rules import RuleBook, RulesError
 from otop_sync.warehouse import loaders, queries
 
 
@@ -32,8 +32,13 @@ def grade_quarters(
     """Compute and write quarters' targets and grades for the provinces, from the warehouse.
 
     The warehouse is read once for all quarters; each quarter's targets and grades are written
-    in one statement set for every province.
+    in one statement set for every province. A quarter the rule book does not cover is an
+    error (callers skip it with :meth:`RuleBook.not_covered`'s reason).
     """
+    for quarter in quarters:
+        reason = rulebook.not_covered(quarter)
+        if reason is not None:
+            raise RulesError(reason)
     base_months = {
         month
         for q in quarters
