@@ -5,7 +5,12 @@ from datetime import date
 import pandas as pd
 
 from otop_sync.transforms.deadlines import late_sales_reasons
-from otop_sync.transforms.deltas import shop_units, shops_registered
+from otop_sync.transforms.deltas import (
+    products_known_by,
+    shop_units,
+    shops_known_by,
+    shops_registered,
+)
 from otop_sync.transforms.fiscal import Quarter
 from otop_sync.transforms.thai import format_be_day
 
@@ -65,3 +70,24 @@ def test_a_producer_with_two_shops_counts_once_and_every_centre_counts():
         "5703": {"producers": 0, "centres": 0},
     }
     assert shops_registered(SHOPS, Q2.end, ["5701", "5702"]).tolist() == [4, 1]
+
+
+PRODUCTS = pd.DataFrame(
+    [
+        ("X1", "5701", date(2024, 1, 10), None),
+        ("X2", "5701", date(2024, 2, 10), date(2024, 5, 1)),  # cancelled after the day
+        ("X3", "5701", date(2024, 2, 10), date(2024, 3, 1)),  # cancelled before it
+        ("X4", "5701", date(2024, 4, 20), None),  # registered after it
+    ],
+    columns=["product_code", "district_code", "registered_on", "cancelled_on"],
+)
+
+
+def test_products_as_they_stood_on_a_day():
+    known = products_known_by(PRODUCTS, date(2024, 4, 1))
+    assert list(known["product_code"]) == ["X1", "X2", "X3"]
+    assert list(known["cancelled_on"]) == [None, None, date(2024, 3, 1)]
+
+
+def test_shops_registered_by_a_day():
+    assert list(shops_known_by(SHOPS, date(2024, 2, 6))["shop_code"]) == ["S1", "S2", "S3", "S4"]

@@ -3,6 +3,7 @@ reason and the Shop ชุมชน units' make-up reach the views, the typed ro
 
 import io
 from datetime import date
+from decimal import Decimal
 
 import pandas as pd
 import pytest
@@ -11,6 +12,7 @@ from sqlalchemy import text
 
 from otop_sync.reports.quarter import build_report, render
 from otop_sync.rules import load_rulebook
+from otop_sync.transforms.deltas import latest_sales, quarter_sales
 from otop_sync.transforms.fiscal import Quarter
 from otop_sync.transforms.rules import RulesError
 from otop_sync.warehouse import queries
@@ -114,6 +116,70 @@ def test_a_producer_with_two_shops_counts_once_and_an_unfamiliar_centre_counts(
     units = f"ผู้ผลิต {producers + 1}, ศูนย์จำหน่าย {centres + 1}"
     assert row.units_text() == units
     assert units in render(report, "md").decode("utf-8")
+
+
+def _with_correction(engine, rows):
+    """The chiang_rai data, then the mock's 5712 correction recorded on 10 May 2024 (which
+    lifts 5712 from no grade to B)."""
+    from otop_sync.datasets import dataset
+    from otop_sync.warehouse.loaders import load_rows
+    from tests.warehouse.test_loads import _correction
+
+    load_all(engine, rows, "run-1")
+    correction, _ = _correction(rows)
+    with engine.begin() as connection:
+        load_rows(connection, dataset("sales"), correction, "run-2")
+
+
+def _grade_at(engine, as_of, run_id):
+    with engine.begin() as connection:
+        results = grade_quarters(connection, [Q2], ["57"], load_rulebook(), as_of, run_id)
+    return results[0]
+
+
+def _stored(engine):
+    with engine.connect() as connection:
+        return connection.execute(
+            text(
+                "SELECT grade, status, CAST(as_of AS VARCHAR(10)), version, sales FROM kpi_grade "
+                "WHERE district_code = '5712' AND quarter = 2"
+            )
+        ).one()
+
+
+def test_a_grade_as_of_a_day_counts_only_what_was_recorded_by_then(engine, chiang_rai_rows):
+    _with_correction(engine, chiang_rai_rows)
+    then = _grade_at(engine, date(2024, 5, 1), "run-3")  # before the correction was recorded
+    grade = then.grades.set_index("district_code").loc["5712"]
+    assert (pd.isna(grade["grade"]), grade["status"]) == (True, "final")
+    sales = next(r for r in grade["criteria"] if r.criterion == "sales")
+    rows = chiang_rai_rows["sales"]
+    known = latest_sales(rows[rows["recorded_on"] <= date(2024, 5, 1)])  # no correction yet
+    expected = quarter_sales(known, Q2, ["5712"])["5712"]
+    assert sales.actual == expected
+    assert expected < Decimal("4009251.77")  # some of the quarter was recorded later
+    assert then.stored
+    assert _stored(engine)[:2] == (None, "final")
+    now = _grade_at(engine, date(2024, 7, 16), "run-4")
+    assert now.stored
+    assert _stored(engine)[:4] == ("B", "final", "2024-07-16", 2)
+
+
+def test_a_past_as_of_answers_without_overwriting_a_newer_grade(engine, chiang_rai_rows):
+    _with_correction(engine, chiang_rai_rows)
+    _grade_at(engine, date(2024, 7, 16), "run-3")
+    before = _stored(engine)
+    then = _grade_at(engine, date(2024, 5, 1), "run-4")
+    assert not then.stored
+    assert then.warnings[-1] == (
+        "2567Q2 as of 2024-05-01: the grades as they were then, not stored "
+        "(the stored grades are as of 2024-07-16; only a newer sync changes them)"
+    )
+    assert pd.isna(then.grades.set_index("district_code").loc["5712", "grade"])
+    assert _stored(engine) == before
+    assert before[:4] == ("B", "final", "2024-07-16", 1)
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM kpi_grade_history")).scalar_one() == 0
 
 
 CARRIED = "ใช้เกณฑ์ปีงบประมาณ 2567 ยกมา (ยังไม่มีเกณฑ์ของปีงบประมาณ 2568)"

@@ -33,6 +33,23 @@ def active_products(products: pd.DataFrame, day: date, districts: Iterable[str])
     return _per_district(active.groupby("district_code").size(), districts, 0)
 
 
+def _by(value: object, day: date) -> bool:
+    return value is not None and not pd.isna(value) and value <= day  # type: ignore[operator]
+
+
+def products_known_by(products: pd.DataFrame, day: date) -> pd.DataFrame:
+    """Product registrations as they stood on ``day``: those registered by then, and a
+    cancellation only if it had happened by then."""
+    known = products[products["registered_on"].map(lambda d: _by(d, day))].copy()
+    known["cancelled_on"] = known["cancelled_on"].map(lambda c: c if _by(c, day) else None)
+    return known
+
+
+def shops_known_by(shops: pd.DataFrame, day: date) -> pd.DataFrame:
+    """Shop ชุมชน registrations made by ``day``."""
+    return shops[shops["registered_on"].map(lambda d: _by(d, day))]
+
+
 def products_added(products: pd.DataFrame, quarter: Quarter, districts: Iterable[str]) -> pd.Series:
     """Active products at the quarter's end minus at the previous quarter's end."""
     codes = list(districts)

@@ -35,6 +35,8 @@ class QuarterResult:
     province_total: pd.DataFrame
     grades: pd.DataFrame
     warnings: list[str] = field(default_factory=list)
+    stored: bool = True
+    """False for a point-in-time answer that was not written (an as-of before the stored)."""
 
 
 def base_year_inputs(
