@@ -125,7 +125,8 @@ class GradeRow:
     next_grade: str | None
     criteria: tuple[CriterionResult, ...]
     reasons: str = ""
-    """Why the grade stands on incomplete figures (a late month and its due date), in Thai."""
+    """What to know when reading the grade, in Thai: a late month and its due date, rules
+    carried forward from an earlier year; empty when nothing."""
     shop_producers: int | None = None
     """Shop ชุมชน units that are OTOP producers (one per producer code); None if not graded."""
     shop_centres: int | None = None
@@ -192,7 +193,8 @@ class GradeRow:
         return record
 
 
-def _count_or_none(value: object) -> int | None:
+def count_or_none(value: object) -> int | None:
+    """A count from a table cell, None where the cell is empty (None or NaN)."""
     return None if value is None or pd.isna(value) else int(value)  # type: ignore[arg-type]
 
 
@@ -210,8 +212,8 @@ def grade_rows(grades: pd.DataFrame) -> list[GradeRow]:
             next_grade=row["next_grade"] if isinstance(row["next_grade"], str) else None,
             criteria=tuple(row["criteria"]),
             reasons=row.get("reasons") or "",
-            shop_producers=_count_or_none(row.get("shop_producers")),
-            shop_centres=_count_or_none(row.get("shop_centres")),
+            shop_producers=count_or_none(row.get("shop_producers")),
+            shop_centres=count_or_none(row.get("shop_centres")),
         )
         for row in grades.to_dict("records")
     ]

@@ -29,6 +29,7 @@ from otop_sync.datasets import DatasetSpec, LoadTarget
 from otop_sync.errors import OtopSyncError
 from otop_sync.transforms.deltas import latest_sales
 from otop_sync.transforms.districts import district_table, province
+from otop_sync.transforms.grades import count_or_none
 from otop_sync.warehouse.models import (
     Base,
     ConsumedPayload,
@@ -512,10 +513,6 @@ def _text_or_none(value: object) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _int_or_none(value: object) -> int | None:
-    return None if value is None or pd.isna(value) else int(value)  # type: ignore[arg-type]
-
-
 def write_grades(
     connection: Connection, grades: pd.DataFrame, run_id: str, computed_at: datetime
 ) -> GradeChanges:
@@ -541,8 +538,8 @@ def write_grades(
             "next_grade": _text_or_none(row["next_grade"]),
             "status": row["status"],
             "reasons": row.get("reasons") or None,
-            "shop_producers": _int_or_none(row.get("shop_producers")),
-            "shop_centres": _int_or_none(row.get("shop_centres")),
+            "shop_producers": count_or_none(row.get("shop_producers")),
+            "shop_centres": count_or_none(row.get("shop_centres")),
         }
         criteria = {
             result.criterion: {c: getattr(result, c) for c in CRITERION_CONTENT}

@@ -261,7 +261,8 @@ class KpiGradeVersion(Base):
     """``provisional`` until the quarter's last sales are due, then ``final``."""
     as_of: Mapped[date]
     reasons: Mapped[str | None] = mapped_column(Text)
-    """Why the grade stands on incomplete figures (late months and due dates), in Thai."""
+    """What to know when reading the grade, in Thai: late months and their due dates, rules
+    carried forward from an earlier year."""
     shop_producers: Mapped[int | None]
     """Shop ชุมชน units that are OTOP producers (one per producer code)."""
     shop_centres: Mapped[int | None]
