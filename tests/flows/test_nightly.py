@@ -167,7 +167,10 @@ def test_deadline_monitor_publishes_the_monitors_rows(mock_cdd):
 def test_backfill_grades_a_range_and_skips_years_without_rules(mock_cdd):
     assert sync(mock_cdd).is_completed()
     (report,) = backfill("2566Q4", "2567Q2", provinces=["57"], as_of=AS_OF)
-    assert report.notes[0] == "2566Q4: no KPI rules for FY2566, skipped"
+    assert report.notes[0] == (
+        "2566Q4: not graded, KPI rules version 2567.1 cover 2567Q1-Q4, "
+        "2568Q1-Q4 (carried forward); add rules for it to grade it"
+    )
     assert sorted({str(g.quarter) for g in report.grades}) == ["2567Q1", "2567Q2"]
 
 

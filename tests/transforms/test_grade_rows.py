@@ -15,7 +15,7 @@ from otop_sync.transforms.grades import GradeRow
 Q2 = Quarter(2567, 2)
 
 
-def row(grade, next_grade, products=0, sales="0.00", shops=0):
+def row(grade, next_grade, products=0, sales="0.00", shops=0, **extra):
     return GradeRow(
         quarter=Q2,
         district_code="5712",
@@ -37,6 +37,7 @@ def row(grade, next_grade, products=0, sales="0.00", shops=0):
             ),
             CriterionResult("shops", "count", 14, 18, True, shops, level="B"),
         ),
+        **extra,
     )
 
 
@@ -53,8 +54,11 @@ def test_missing_text_is_the_reports(grade_row, text):
     assert grade_row.missing_text() == text
 
 
+LATE = "ยังไม่บันทึกยอดจำหน่าย มี.ค. 2567, กำหนด 18 เม.ย. 2567"
+
+
 def test_one_row_feeds_the_artifact_and_the_terminal():
-    grade_row = row(None, "B", sales="0.01")
+    grade_row = row(None, "B", sales="0.01", reasons=LATE, shop_producers=12, shop_centres=2)
     assert grade_row.failed_criteria == "sales"
     assert grade_row.display() == {
         "quarter": "2567Q2",
@@ -74,6 +78,8 @@ def test_one_row_feeds_the_artifact_and_the_terminal():
         "shops_target": "18",
         "missing_shops": "0",
         "missing": "B: ยอดจำหน่าย 0.01 บาท",
+        "shop_units": "ผู้ผลิต 12, ศูนย์จำหน่าย 2",
+        "reasons": LATE,
     }
     table = grades_table([grade_row], "t")
     cells = [column._cells[0] for column in table.columns]
@@ -86,9 +92,17 @@ def test_one_row_feeds_the_artifact_and_the_terminal():
         "4,009,251.77",
         "4,009,251.78",
         "14",
+        "ผู้ผลิต 12, ศูนย์จำหน่าย 2",
         "sales",
         "B: ยอดจำหน่าย 0.01 บาท",
+        LATE,
     ]
+
+
+def test_a_row_without_reasons_or_units_shows_dashes():
+    grade_row = row("A", None)
+    assert (grade_row.display()["shop_units"], grade_row.display()["reasons"]) == ("-", "-")
+    assert grade_row.units_text() == ""
 
 
 def test_a_kind_name_is_taken_once():

@@ -3,6 +3,7 @@ from decimal import Decimal
 import pytest
 
 from otop_sync.rules import load_rulebook
+from otop_sync.transforms.fiscal import Quarter
 from otop_sync.transforms.rules import RulesError, rulebook_from_document
 
 
@@ -116,8 +117,9 @@ def test_criteria_must_be_known_tables():
     with pytest.raises(RulesError) as caught:  # a rules file in the layout before criteria
         rulebook_from_document(document)
     assert str(caught.value) == (
-        "fiscal_year.2567.products_target: unknown key (a fiscal year has base_year and a "
-        "[fiscal_year.2567.criteria.NAME] table per criterion)"
+        "fiscal_year.2567.products_target: unknown key (a fiscal year has base_year, quarters, "
+        "interest_quarter and a [fiscal_year.2567.criteria.NAME] table per criterion, or "
+        "carried_forward_from)"
     )
 
 
@@ -127,4 +129,80 @@ def test_a_missing_parameter_is_named():
     with pytest.raises(
         RulesError, match=r"^fiscal_year.2567.criteria.sales.growth_percent is missing$"
     ):
+        rulebook_from_document(document)
+
+
+def _scoped(**year):
+    document = _doc()
+    document["fiscal_year"]["2567"].update(year)
+    return document
+
+
+def test_bundled_rules_state_their_scope_and_carry_fy2567_forward_explicitly():
+    rulebook = load_rulebook()
+    fy2567, fy2568 = rulebook.for_year(2567), rulebook.for_year(2568)
+    assert (fy2567.quarters, fy2567.interest_quarter, fy2567.carried_forward_from) == (
+        (1, 2, 3, 4),
+        1,
+        None,
+    )
+    assert fy2567.note_th() == ""
+    assert fy2568.carried_forward_from == 2567
+    assert (fy2568.fiscal_year, fy2568.base_year, fy2568.criteria) == (
+        2568,
+        fy2567.base_year,
+        fy2567.criteria,
+    )
+    assert fy2568.note_th() == "ใช้เกณฑ์ปีงบประมาณ 2567 ยกมา (ยังไม่มีเกณฑ์ของปีงบประมาณ 2568)"
+    assert rulebook.coverage() == "2567Q1-Q4, 2568Q1-Q4 (carried forward)"
+
+
+def test_a_quarter_outside_the_rule_book_is_not_covered_and_says_why():
+    rulebook = rulebook_from_document(_scoped(quarters=[2, 3]))
+    assert [q for q in range(1, 5) if rulebook.covers(Quarter(2567, q))] == [2, 3]
+    assert rulebook.not_covered(Quarter(2567, 2)) is None
+    assert rulebook.not_covered(Quarter(2567, 4)) == (
+        "2567Q4: not graded, KPI rules version t1 cover 2567Q2-Q3; add rules for it to grade it"
+    )
+    assert not rulebook.covers(Quarter(2568, 1))
+
+
+def test_a_quarter_before_the_interest_quarter_is_not_graded():
+    rulebook = rulebook_from_document(_scoped(interest_quarter=2))
+    assert not rulebook.covers(Quarter(2567, 1))
+    assert rulebook.covers(Quarter(2567, 2))
+    assert rulebook.coverage() == "2567Q2-Q4"
+
+
+@pytest.mark.parametrize(
+    ("year", "message"),
+    [
+        (
+            {"quarters": [0, 1]},
+            "fiscal_year.2567.quarters must list quarter numbers 1-4, each once",
+        ),
+        (
+            {"quarters": [1, 1]},
+            "fiscal_year.2567.quarters must list quarter numbers 1-4, each once",
+        ),
+        ({"interest_quarter": 5}, "fiscal_year.2567.interest_quarter must be a quarter number 1-4"),
+    ],
+)
+def test_a_bad_scope_is_named(year, message):
+    with pytest.raises(RulesError) as caught:
+        rulebook_from_document(_scoped(**year))
+    assert str(caught.value) == message
+
+
+def test_a_year_carried_forward_takes_nothing_of_its_own():
+    document = _doc()
+    document["fiscal_year"]["2568"] = {"carried_forward_from": 2567, "base_year": 2566}
+    with pytest.raises(RulesError) as caught:
+        rulebook_from_document(document)
+    assert str(caught.value) == (
+        "fiscal_year.2568.base_year: a year carried forward takes base_year from "
+        "fiscal_year.2567; remove it or remove carried_forward_from"
+    )
+    document["fiscal_year"]["2568"] = {"carried_forward_from": 2566}
+    with pytest.raises(RulesError, match="fiscal year 2566 has no rules of its own"):
         rulebook_from_document(document)

@@ -255,14 +255,10 @@ def _spec(settings: Settings, typed: Typed) -> DatasetSpec:
 
 
 def quarters_to_grade(rulebook: RuleBook, as_of: date) -> list[Quarter]:
-    """Every quarter that has rules and has begun by ``as_of``."""
+    """Every quarter the rule book covers that has begun by ``as_of``."""
     first = Quarter(min(rulebook.years), 1)
     last = Quarter.of(as_of)
-    return (
-        [q for q in quarter_range(first, last) if q.fiscal_year in rulebook.years]
-        if last >= first
-        else []
-    )
+    return [q for q in quarter_range(first, last) if rulebook.covers(q)] if last >= first else []
 
 
 # --- Run bookkeeping
@@ -528,8 +524,9 @@ def grade_again(run: SyncOutcome, connection: Connection, request: GradeRequest)
     with a note. Returns the number of grades."""
     rulebook = load_rulebook(Settings().rules_file)
     for quarter in request.parsed_quarters():
-        if quarter.fiscal_year in rulebook.years:
+        reason = rulebook.not_covered(quarter)
+        if reason is None:
             run.quarters.append(quarter)
         else:
-            run.notes.append(f"{quarter}: no KPI rules for FY{quarter.fiscal_year}, skipped")
+            run.notes.append(reason)
     return _grade(run, connection, rulebook)

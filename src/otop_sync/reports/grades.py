@@ -26,8 +26,10 @@ def grades_table(grades: Sequence[GradeRow], title: str) -> Table:
         "ยอดจำหน่าย",
         "เป้าหมาย",
         "Shop",
+        "หน่วย Shop",
         "ไม่ผ่าน",
         "ยังขาด (ระดับถัดไป)",
+        "หมายเหตุ",
     ):
         table.add_column(
             header,
@@ -43,8 +45,10 @@ def grades_table(grades: Sequence[GradeRow], title: str) -> Table:
             g.actual_text("sales"),
             g.target_text("sales"),
             g.actual_text("shops"),
+            g.units_text() or "-",
             g.failed_criteria or "-",
             g.missing_text() or (g.next_grade or "-"),
+            g.reasons or "-",
         )
     return table
 

@@ -87,9 +87,11 @@ def _labels(quarter: Quarter, rule: dict) -> dict[str, str]:
         "products_added": "ผลิตภัณฑ์ที่เพิ่มขึ้น",
         "sales": "ยอดจำหน่าย",
         "shops_registered": "ลงทะเบียน Shop ชุมชน",
+        "shop_units": "หน่วย Shop ชุมชน (ผู้ผลิต, ศูนย์จำหน่าย)",
         "grade": "ระดับที่ได้",
         "status": "สถานะ",
         "missing": "ยังขาด (เพื่อระดับถัดไป)",
+        "reasons": "หมายเหตุ",
     }
 
 
@@ -113,6 +115,8 @@ def build_report(connection: Connection, quarter: Quarter, province_code: str) -
                 "grade": grade.grade,
                 "status": grade.status,
                 "missing": grade.missing_text(),
+                "shop_units": grade.units_text(),
+                "reasons": grade.reasons,
             }
         )
     frame = pd.DataFrame(records)
@@ -128,6 +132,8 @@ def build_report(connection: Connection, quarter: Quarter, province_code: str) -
         ),
         "status": frame["status"].iloc[0],
         "missing": "",
+        "shop_units": "",
+        "reasons": "",
     }
     labels = _labels(quarter, rule)
     frame = pd.concat([frame, pd.DataFrame([total_row])], ignore_index=True)[list(labels)]
@@ -217,9 +223,12 @@ def to_xlsx(report: QuarterReport) -> bytes:
             cell.border = Border(top=thin, bottom=thin, left=thin, right=thin)
             if column in BAHT:
                 cell.number_format = "#,##0.00"
-        sheet.column_dimensions[letter].width = {"district_name_th": 18, "missing": 40}.get(
-            column, 16 if column in BAHT else 10
-        )
+        sheet.column_dimensions[letter].width = {
+            "district_name_th": 18,
+            "missing": 40,
+            "shop_units": 20,
+            "reasons": 40,
+        }.get(column, 16 if column in BAHT else 10)
     for cell in sheet[sheet.max_row]:
         cell.font = Font(bold=True)
     sheet.row_dimensions[2].height = 48

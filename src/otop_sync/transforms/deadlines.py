@@ -19,6 +19,7 @@ from otop_sync.transforms.fiscal import (
     sales_due_date,
     shop_report_due_date,
 )
+from otop_sync.transforms.thai import format_be_day, format_be_month
 
 SALES = "sales"
 SHOP_REPORT = "shop_report"
@@ -199,3 +200,25 @@ def _row(
 
 def _frame(rows: list[tuple[object, ...]]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=LATE_COLUMNS, dtype=object)
+
+
+def late_sales_reasons(
+    sales_months: pd.DataFrame, quarter: Quarter, districts: Iterable[str], as_of: date
+) -> dict[str, str]:
+    """Per district graded late, why: each month of the quarter whose sales were due before
+    ``as_of`` and that has no sales row, as ``ยังไม่บันทึกยอดจำหน่าย ก.พ. 2567, กำหนด 18 มี.ค.
+    2567`` (months joined by ``; ``). ``sales_months`` lists (district_code, month) pairs
+    with rows; a district on time is not in the result."""
+    due = [month for month in quarter.months if sales_due_date(month) < as_of]
+    present = set(zip(sales_months["district_code"], sales_months["month"], strict=True))
+    reasons: dict[str, str] = {}
+    for code in districts:
+        late = [
+            f"ยังไม่บันทึกยอดจำหน่าย {format_be_month(month, short=True)}, "
+            f"กำหนด {format_be_day(sales_due_date(month))}"
+            for month in due
+            if (code, month) not in present
+        ]
+        if late:
+            reasons[code] = "; ".join(late)
+    return reasons

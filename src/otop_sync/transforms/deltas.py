@@ -33,6 +33,23 @@ def active_products(products: pd.DataFrame, day: date, districts: Iterable[str])
     return _per_district(active.groupby("district_code").size(), districts, 0)
 
 
+def _by(value: object, day: date) -> bool:
+    return value is not None and not pd.isna(value) and value <= day  # type: ignore[operator]
+
+
+def products_known_by(products: pd.DataFrame, day: date) -> pd.DataFrame:
+    """Product registrations as they stood on ``day``: those registered by then, and a
+    cancellation only if it had happened by then."""
+    known = products[products["registered_on"].map(lambda d: _by(d, day))].copy()
+    known["cancelled_on"] = known["cancelled_on"].map(lambda c: c if _by(c, day) else None)
+    return known
+
+
+def shops_known_by(shops: pd.DataFrame, day: date) -> pd.DataFrame:
+    """Shop ชุมชน registrations made by ``day``."""
+    return shops[shops["registered_on"].map(lambda d: _by(d, day))]
+
+
 def products_added(products: pd.DataFrame, quarter: Quarter, districts: Iterable[str]) -> pd.Series:
     """Active products at the quarter's end minus at the previous quarter's end."""
     codes = list(districts)
@@ -59,7 +76,38 @@ def quarter_sales(sales: pd.DataFrame, quarter: Quarter, districts: Iterable[str
     return _per_district(totals, districts, Decimal("0.00")).map(Decimal)
 
 
+UNIT_COLUMNS = ("producers", "centres")
+"""The two kinds of Shop ชุมชน unit: OTOP producers (by code) and sales centres."""
+
+
+def _producer_code(value: object) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
+def shop_units(shops: pd.DataFrame, day: date, districts: Iterable[str]) -> pd.DataFrame:
+    """Shop ชุมชน units registered by ``day`` per district (the letter's explanation 3):
+    ``producers``, one per producer code however many shops it has, and ``centres``, one per
+    shop without a producer code (a sales centre, whatever its type)."""
+    codes = list(districts)
+    registered = shops[shops["registered_on"] <= day].drop_duplicates("shop_code")
+    producer = registered["producer_code"].map(_producer_code)
+    has_producer = producer != ""
+    producers = (
+        registered.assign(producer=producer)[has_producer]
+        .drop_duplicates(["district_code", "producer"])
+        .groupby("district_code")
+        .size()
+    )
+    centres = registered[~has_producer].groupby("district_code").size()
+    return pd.DataFrame(
+        {
+            "producers": _per_district(producers, codes, 0).astype(int),
+            "centres": _per_district(centres, codes, 0).astype(int),
+        }
+    )
+
+
 def shops_registered(shops: pd.DataFrame, day: date, districts: Iterable[str]) -> pd.Series:
     """Shop ชุมชน units (producers and OTOP sales centres, one each) registered by ``day``."""
-    registered = shops[shops["registered_on"] <= day].drop_duplicates("shop_code")
-    return _per_district(registered.groupby("district_code").size(), districts, 0)
+    units = shop_units(shops, day, districts)
+    return units["producers"] + units["centres"]

@@ -124,6 +124,19 @@ class GradeRow:
     as_of: date
     next_grade: str | None
     criteria: tuple[CriterionResult, ...]
+    reasons: str = ""
+    """What to know when reading the grade, in Thai: a late month and its due date, rules
+    carried forward from an earlier year; empty when nothing."""
+    shop_producers: int | None = None
+    """Shop ชุมชน units that are OTOP producers (one per producer code); None if not graded."""
+    shop_centres: int | None = None
+    """Shop ชุมชน units that are sales centres (shops without a producer code)."""
+
+    def units_text(self) -> str:
+        """The Shop ชุมชน units' make-up: ``ผู้ผลิต 12, ศูนย์จำหน่าย 3``; empty if not graded."""
+        if self.shop_producers is None or self.shop_centres is None:
+            return ""
+        return f"ผู้ผลิต {self.shop_producers}, ศูนย์จำหน่าย {self.shop_centres}"
 
     def criterion(self, name: str) -> CriterionResult | None:
         """The result of one criterion, None if the quarter's rules did not grade it."""
@@ -175,7 +188,14 @@ class GradeRow:
             record[f"{result.criterion}_target"] = amount_text(result.unit, result.target)
             record[f"missing_{result.criterion}"] = amount_text(result.unit, result.missing)
         record["missing"] = self.missing_text()
+        record["shop_units"] = self.units_text() or "-"
+        record["reasons"] = self.reasons or "-"
         return record
+
+
+def count_or_none(value: object) -> int | None:
+    """A count from a table cell, None where the cell is empty (None or NaN)."""
+    return None if value is None or pd.isna(value) else int(value)  # type: ignore[arg-type]
 
 
 def grade_rows(grades: pd.DataFrame) -> list[GradeRow]:
@@ -191,6 +211,9 @@ def grade_rows(grades: pd.DataFrame) -> list[GradeRow]:
             as_of=row["as_of"],
             next_grade=row["next_grade"] if isinstance(row["next_grade"], str) else None,
             criteria=tuple(row["criteria"]),
+            reasons=row.get("reasons") or "",
+            shop_producers=count_or_none(row.get("shop_producers")),
+            shop_centres=count_or_none(row.get("shop_centres")),
         )
         for row in grades.to_dict("records")
     ]

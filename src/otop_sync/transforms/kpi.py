@@ -15,6 +15,7 @@ import pandas as pd
 
 from otop_sync.transforms.baseline import quarter_inputs
 from otop_sync.transforms.criteria import QuarterData, quarter_actuals
+from otop_sync.transforms.deadlines import late_sales_reasons
 from otop_sync.transforms.districts import districts_of
 from otop_sync.transforms.fiscal import Quarter
 from otop_sync.transforms.grades import grade_quarter
@@ -34,6 +35,8 @@ class QuarterResult:
     province_total: pd.DataFrame
     grades: pd.DataFrame
     warnings: list[str] = field(default_factory=list)
+    stored: bool = True
+    """False for a point-in-time answer that was not written (an as-of before the stored)."""
 
 
 def base_year_inputs(
@@ -89,6 +92,10 @@ def compute_quarter(
 
     ``sales_by_month`` holds one row per (district_code, month) with the month's total
     ``amount`` (corrections already applied), covering the base-year quarter and this one.
+    A district without sales for a month already due is graded on what was recorded, and its
+    ``reasons`` say which month and due date (empty when on time), then that the rules are
+    carried forward from an earlier year, if they are; the criteria's parts (the Shop ชุมชน
+    producers and centres) are extra columns.
     """
     inputs, warnings = base_year_inputs(baseline, sales_by_month, quarter, rules, province_code)
     targets = district_targets(inputs, quarter, rules, province_code)
@@ -102,6 +109,15 @@ def compute_quarter(
     data = QuarterData(quarter, products, sales_by_month, shops)
     actuals = quarter_actuals(rules.criteria, data, codes)
     graded = grade_quarter(targets, actuals, rules.criteria)
+    for criterion in rules.criteria:
+        parts = criterion.parts(data, codes)
+        for column in parts.columns:
+            graded[column] = graded["district_code"].map(parts[column]).astype(object)
+    late = late_sales_reasons(sales_by_month, quarter, codes, as_of)
+    note = rules.note_th()
+    graded["reasons"] = graded["district_code"].map(
+        lambda code: "; ".join(r for r in (late.get(code, ""), note) if r)
+    )
     graded["status"] = "final" if quarter.is_final(as_of) else "provisional"
     graded["as_of"] = as_of
     return QuarterResult(targets, total, graded, warnings)

@@ -9,9 +9,10 @@ from datetime import UTC, date, datetime
 import pandas as pd
 from sqlalchemy import Connection
 
+from otop_sync.transforms.deltas import products_known_by, shops_known_by
 from otop_sync.transforms.fiscal import Quarter
 from otop_sync.transforms.kpi import QuarterResult, compute_quarter
-from otop_sync.transforms.rules import RuleBook
+from otop_sync.transforms.rules import RuleBook, RulesError
 from otop_sync.warehouse import loaders, queries
 
 
@@ -32,22 +33,36 @@ def grade_quarters(
     """Compute and write quarters' targets and grades for the provinces, from the warehouse.
 
     The warehouse is read once for all quarters; each quarter's targets and grades are written
-    in one statement set for every province.
+    in one statement set for every province. A quarter the rule book does not cover is an
+    error (callers skip it with :meth:`RuleBook.not_covered`'s reason).
+
+    Grades are as of ``as_of``: only sales recorded, products registered or cancelled and
+    shops registered by then count. A quarter whose stored grades are as of a later day is
+    graded but not written (a point-in-time answer: what the grade was then); its result says
+    so in its warnings and has ``stored`` false.
     """
+    for quarter in quarters:
+        reason = rulebook.not_covered(quarter)
+        if reason is not None:
+            raise RulesError(reason)
     base_months = {
         month
         for q in quarters
         for month in q.same_quarter_of(rulebook.for_year(q.fiscal_year).base_year).months
     }
     months = sorted(base_months | {m for q in quarters for m in q.months})
-    monthly = _by_province(queries.sales_by_month(connection, province_codes, months))
-    products = _by_province(queries.products(connection, province_codes))
-    shops = _by_province(queries.shops(connection, province_codes))
+    monthly = _by_province(
+        queries.sales_by_month(connection, province_codes, months, recorded_by=as_of)
+    )
+    products = _by_province(products_known_by(queries.products(connection, province_codes), as_of))
+    shops = _by_province(shops_known_by(queries.shops(connection, province_codes), as_of))
     baseline = queries.baseline(connection, province_codes)
     empty_products = pd.DataFrame(
         columns=["product_code", "district_code", "registered_on", "cancelled_on"]
     )
-    empty_shops = pd.DataFrame(columns=["shop_code", "district_code", "registered_on"])
+    empty_shops = pd.DataFrame(
+        columns=["shop_code", "producer_code", "district_code", "registered_on"]
+    )
     empty_sales = pd.DataFrame(columns=["district_code", "month", "amount"])
     computed_at = datetime.now(UTC)
     results = []
@@ -68,6 +83,16 @@ def grade_quarters(
             )
             for code in province_codes
         ]
+        results += quarter_results
+        stored_as_of = queries.current_grades_as_of(connection, quarter, province_codes)
+        if stored_as_of is not None and as_of < stored_as_of:
+            for result in quarter_results:
+                result.stored = False
+            quarter_results[0].warnings.append(
+                f"{quarter} as of {as_of}: the grades as they were then, not stored "
+                f"(the stored grades are as of {stored_as_of}; only a newer sync changes them)"
+            )
+            continue
         loaders.write_targets(
             connection,
             pd.concat([r.targets for r in quarter_results], ignore_index=True),
@@ -80,7 +105,6 @@ def grade_quarters(
             run_id,
             computed_at,
         )
-        results += quarter_results
     return results
 
 

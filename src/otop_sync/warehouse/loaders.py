@@ -31,6 +31,7 @@ from otop_sync.datasets import DatasetSpec, LoadTarget
 from otop_sync.errors import OtopSyncError
 from otop_sync.transforms.deltas import latest_sales
 from otop_sync.transforms.districts import district_table, province
+from otop_sync.transforms.grades import count_or_none
 from otop_sync.warehouse.models import (
     Base,
     ConsumedPayload,
@@ -433,7 +434,15 @@ def write_targets(
     return counts
 
 
-GRADE_CONTENT = ("grade", "failed_criteria", "next_grade", "status")
+GRADE_CONTENT = (
+    "grade",
+    "failed_criteria",
+    "next_grade",
+    "status",
+    "reasons",
+    "shop_producers",
+    "shop_centres",
+)
 """With every criterion's figures: a grade changes (and gets a new version) only when one of
 these changes."""
 CRITERION_CONTENT = ("unit", "actual", "target", "basis", "met", "level", "missing")
@@ -530,6 +539,9 @@ def write_grades(
             "failed_criteria": row["failed_criteria"],
             "next_grade": _text_or_none(row["next_grade"]),
             "status": row["status"],
+            "reasons": row.get("reasons") or None,
+            "shop_producers": count_or_none(row.get("shop_producers")),
+            "shop_centres": count_or_none(row.get("shop_centres")),
         }
         criteria = {
             result.criterion: {c: getattr(result, c) for c in CRITERION_CONTENT}

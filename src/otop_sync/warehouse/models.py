@@ -264,6 +264,13 @@ class KpiGradeVersion(Base):
     status: Mapped[str] = mapped_column(String(12))
     """``provisional`` until the quarter's last sales are due, then ``final``."""
     as_of: Mapped[date]
+    reasons: Mapped[str | None] = mapped_column(Text)
+    """What to know when reading the grade, in Thai: late months and their due dates, rules
+    carried forward from an earlier year."""
+    shop_producers: Mapped[int | None]
+    """Shop ชุมชน units that are OTOP producers (one per producer code)."""
+    shop_centres: Mapped[int | None]
+    """Shop ชุมชน units that are sales centres (shops without a producer code)."""
     run_id: Mapped[str] = mapped_column(String(36))
     computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     replaced_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

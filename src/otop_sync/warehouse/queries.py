@@ -67,33 +67,111 @@ def products(connection: Connection, province_codes: Sequence[str]) -> pd.DataFr
 
 
 def shops(connection: Connection, province_codes: Sequence[str]) -> pd.DataFrame:
-    """Shop ชุมชน registrations of the provinces: code, district, registered on."""
+    """Shop ชุมชน registrations of the provinces: code, producer code ('' for a sales centre),
+    district, registered on."""
     table = ShopRegistration
-    statement = select(table.shop_code, table.district_code, table.registered_on).where(
-        table.province_code.in_(province_codes)
+    statement = select(
+        table.shop_code, table.producer_code, table.district_code, table.registered_on
+    ).where(table.province_code.in_(province_codes))
+    return _frame(
+        connection, statement, ["shop_code", "producer_code", "district_code", "registered_on"]
     )
-    return _frame(connection, statement, ["shop_code", "district_code", "registered_on"])
 
 
 def sales_by_month(
-    connection: Connection, province_codes: Sequence[str], months: Sequence[date]
+    connection: Connection,
+    province_codes: Sequence[str],
+    months: Sequence[date],
+    recorded_by: date | None = None,
 ) -> pd.DataFrame:
     """Monthly sales totals per district, exact to the satang on every engine.
 
-    Summed as whole satang (SQLite keeps NUMERIC as floating point; integers add exactly).
+    With ``recorded_by``, only what had been recorded by that day counts: a current value
+    recorded later is left out and the value it replaced (from ``monthly_sales_history``, the
+    latest recorded by that day) counts instead. Summed as whole satang (SQLite keeps NUMERIC
+    as floating point; integers add exactly).
     """
     table = MonthlySales
     satang = func.sum(func.round(table.amount * 100)).label("satang")
+    where = [table.province_code.in_(province_codes), table.month.in_(list(months))]
+    if recorded_by is not None:
+        where.append(table.recorded_on <= recorded_by)
     statement = (
         select(table.district_code, table.month, satang)
-        .where(table.province_code.in_(province_codes), table.month.in_(list(months)))
+        .where(*where)
         .group_by(table.district_code, table.month)
     )
-    rows = [
-        (code, month, Decimal(int(total)) / 100)
-        for code, month, total in connection.execute(statement).all()
-    ]
+    totals: dict[tuple[str, date], int] = {
+        (code, month): int(total) for code, month, total in connection.execute(statement).all()
+    }
+    if recorded_by is not None:
+        for (code, month), total in _replaced_later(
+            connection, province_codes, months, recorded_by
+        ).items():
+            totals[(code, month)] = totals.get((code, month), 0) + total
+    rows = [(code, month, Decimal(total) / 100) for (code, month), total in totals.items()]
     return pd.DataFrame(rows, columns=["district_code", "month", "amount"], dtype=object)
+
+
+def _replaced_later(
+    connection: Connection, province_codes: Sequence[str], months: Sequence[date], day: date
+) -> dict[tuple[str, date], int]:
+    """Per (district, month), satang of the values that stood on ``day`` but were replaced by
+    a value recorded after it: for each such key, its latest history value recorded by then."""
+    current, history = MonthlySales, MonthlySalesHistory
+    statement = (
+        select(
+            history.district_code,
+            history.producer_code,
+            history.month,
+            history.recorded_on,
+            history.id,
+            func.round(history.amount * 100),
+        )
+        .join(
+            current,
+            (current.district_code == history.district_code)
+            & (current.producer_code == history.producer_code)
+            & (current.month == history.month),
+        )
+        .where(
+            current.province_code.in_(province_codes),
+            current.month.in_(list(months)),
+            current.recorded_on > day,
+            history.recorded_on <= day,
+        )
+    )
+    frame = pd.DataFrame(
+        connection.execute(statement).all(),
+        columns=["district_code", "producer_code", "month", "recorded_on", "id", "satang"],
+    )
+    if frame.empty:
+        return {}
+    latest = frame.sort_values(["recorded_on", "id"]).drop_duplicates(
+        ["district_code", "producer_code", "month"], keep="last"
+    )
+    return {
+        (code, month): int(sum(int(v) for v in group["satang"]))
+        for (code, month), group in latest.groupby(["district_code", "month"])
+    }
+
+
+def current_grades_as_of(
+    connection: Connection, quarter: Quarter, province_codes: Sequence[str]
+) -> date | None:
+    """The latest ``as_of`` of a quarter's current grades in the provinces (None if none)."""
+    header = KpiGradeVersion
+    statement = (
+        select(func.max(header.as_of))
+        .join(District, District.district_code == header.district_code)
+        .where(
+            header.fiscal_year == quarter.fiscal_year,
+            header.quarter == quarter.number,
+            header.replaced_at.is_(None),
+            District.province_code.in_(province_codes),
+        )
+    )
+    return connection.execute(statement).scalar_one_or_none()
 
 
 def baseline(connection: Connection, province_codes: Sequence[str]) -> pd.DataFrame:
@@ -290,6 +368,9 @@ def grade_rows(connection: Connection, quarter: Quarter, province_code: str) -> 
             as_of=row["as_of"],
             next_grade=row["next_grade"],
             criteria=tuple(results.get(row["district_code"], [])),
+            reasons=row["reasons"] or "",
+            shop_producers=row["shop_producers"],
+            shop_centres=row["shop_centres"],
         )
         for row in headers
     ]

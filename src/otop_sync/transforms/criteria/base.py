@@ -124,6 +124,11 @@ class Criterion(ABC):
         """The parameters as ``kpi_rule`` records them (none unless the kind says so)."""
         return {}
 
+    def parts(self, data: QuarterData, districts: list[str]) -> pd.DataFrame:  # noqa: ARG002
+        """What the actual is made of, per district (index: district code), as extra grade
+        columns; none unless the kind says so."""
+        return pd.DataFrame(index=pd.Index(districts, name="district_code"))
+
 
 class LevelCriterion(Criterion):
     """The criterion whose level (D–A) is the grade when every gating criterion is met."""
