@@ -135,6 +135,42 @@ def test_sync_from_the_file_inbox(tmp_path):
     assert "note: inbox: sales_57.csv was loaded before; not read again" in again.stdout
 
 
+def test_a_district_without_february_is_graded_late_and_the_province_goes_on(tmp_path):
+    from otop_sync.transforms.thai import parse_be_month
+
+    inbox = tmp_path / "exports-in"
+    exported = run("mock", "export", "--out", str(inbox), "--today", "2024-07-15", cwd=tmp_path)
+    assert exported.returncode == 0, exported.stderr
+    sales = inbox / "sales_57.csv"
+    rows = list(csv.reader(io.StringIO(sales.read_text(encoding="utf-8"))))
+    kept = [rows[0]] + [
+        r
+        for r in rows[1:]
+        if not ("เมืองเชียงราย" in r[1] and parse_be_month(r[3]).isoformat() == "2024-02-01")
+    ]
+    assert len(kept) < len(rows)
+    with sales.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle, lineterminator="\r\n").writerows(kept)
+    warehouse = f"sqlite:///{tmp_path / 'w.db'}"
+    result = run(
+        "sync", "--source", "files", "--inbox", str(inbox), "--as-of", "2024-07-15",
+        "--warehouse", warehouse, cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    engine = make_engine(warehouse)
+    with engine.connect() as connection:
+        graded = connection.execute(
+            text(
+                "SELECT district_code, sales_met, reasons FROM kpi_grade "
+                "WHERE fiscal_year = 2567 AND quarter = 2 ORDER BY district_code"
+            )
+        ).all()
+    engine.dispose()
+    assert len(graded) == 18
+    late = {code: (met, reasons) for code, met, reasons in graded if reasons}
+    assert late == {"5701": (False, "ยังไม่บันทึกยอดจำหน่าย ก.พ. 2567, กำหนด 18 มี.ค. 2567")}
+
+
 def test_bad_as_of_is_bad_usage(tmp_path):
     result = run("sync", "--as-of", "15/7/2567", cwd=tmp_path)
     assert result.returncode == 2
