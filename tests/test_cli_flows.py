@@ -171,6 +171,29 @@ def test_a_district_without_february_is_graded_late_and_the_province_goes_on(tmp
     assert late == {"5701": (False, "ยังไม่บันทึกยอดจำหน่าย ก.พ. 2567, กำหนด 18 มี.ค. 2567")}
 
 
+def test_two_sales_files_count_every_row(tmp_path):
+    inbox = tmp_path / "two-files"
+    exported = run("mock", "export", "--out", str(inbox), "--today", "2024-07-15", cwd=tmp_path)
+    assert exported.returncode == 0, exported.stderr
+    lines = (inbox / "sales_57.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    half = len(lines) // 2
+    (inbox / "sales_57.csv").unlink()
+    (inbox / "sales_a.csv").write_text("".join(lines[:half]), encoding="utf-8")
+    (inbox / "sales_b.csv").write_text(lines[0] + "".join(lines[half:]), encoding="utf-8")
+    others = sum(
+        len(p.read_text(encoding="utf-8-sig").splitlines()) - 1
+        for p in inbox.iterdir()
+        if not p.name.startswith("sales")
+    )
+    result = run(
+        "sync", "--source", "files", "--inbox", str(inbox), "--as-of", "2024-07-15",
+        "--warehouse", f"sqlite:///{tmp_path / 'w.db'}", cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    total = others + len(lines) - 1
+    assert f": {total:,} rows read, {total:,} loaded, 0 quarantined" in result.stdout
+
+
 def test_bad_as_of_is_bad_usage(tmp_path):
     result = run("sync", "--as-of", "15/7/2567", cwd=tmp_path)
     assert result.returncode == 2

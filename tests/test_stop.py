@@ -56,6 +56,9 @@ def test_term_while_waiting_to_retry_stops_within_seconds(tmp_path):
                 break
             assert time.monotonic() < deadline, "the extract never failed"
         time.sleep(1)  # now waiting 300 s to retry
+        children = subprocess.run(
+            ["pgrep", "-P", str(process.pid)], capture_output=True, text=True
+        ).stdout.split()
         stopped_at = time.monotonic()
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=30)
@@ -75,6 +78,9 @@ def test_term_while_waiting_to_retry_stops_within_seconds(tmp_path):
     engine.dispose()
     assert [tuple(r) for r in runs] == [("cancelled", "stopped by SIGTERM", 0)]
     assert sales == 0
+    assert children  # the temporary Prefect API the command started for itself
+    time.sleep(3)
+    assert [c for c in children if Path(f"/proc/{c}").exists()] == []  # ended with it
 
 
 def test_a_run_left_running_by_a_vanished_process_is_marked_crashed(tmp_path):

@@ -77,20 +77,32 @@ class RunReport:
     reports: list[str] = field(default_factory=list)
 
 
+def _rows_per_dataset(outcome: SyncOutcome) -> dict[str, dict[str, int]]:
+    """Rows read, loaded and quarantined per dataset, summed over its files (two sales files
+    in the inbox are one dataset with both files' rows)."""
+    rows: dict[str, dict[str, int]] = {}
+    for v in outcome.validations:
+        counts = rows.setdefault(v.dataset, {"read": 0, "loaded": 0, "quarantined": 0})
+        counts["read"] += v.rows_read
+        counts["loaded"] += v.rows_loaded
+        counts["quarantined"] += v.rows_quarantined
+    return rows
+
+
+def markdown_text(text: object) -> str:
+    """Text for a Markdown table cell or list item: what a source wrote cannot add cells,
+    lines, links or emphasis."""
+    cleaned = " ".join(str(text).split())
+    return re.sub(r"([\\`*_{}\[\]<>()#+!|~])", r"\\\1", cleaned)
+
+
 def _report(outcome: SyncOutcome) -> RunReport:
     grades = grade_rows(outcome.grades) if len(outcome.grades) else []
     return RunReport(
         run_id=outcome.run_id,
         province_codes=list(outcome.province_codes),
         as_of=outcome.as_of,
-        rows={
-            v.dataset: {
-                "read": v.rows_read,
-                "loaded": v.rows_loaded,
-                "quarantined": v.rows_quarantined,
-            }
-            for v in outcome.validations
-        },
+        rows=_rows_per_dataset(outcome),
         skipped=outcome.skipped,
         notes=outcome.notes,
         checks=[
@@ -134,13 +146,14 @@ def publish_artifacts(report: RunReport, kind: str = "sync") -> None:
     for check in report.checks:
         mark = "✅" if check["success"] else "❌"
         lines.append(
-            f"| {check['dataset']} | {check['expectation']} | {check['severity']} | {mark} | "
-            f"{check['unexpected_count']} | {check['examples']} |"
+            f"| {check['dataset']} | {check['expectation']} | "
+            f"{check['severity']} | {mark} | {check['unexpected_count']} | "
+            f"{markdown_text(check['examples'])} |"
         )
     if report.skipped:
         lines += ["", "Unchanged since the last load, skipped: " + ", ".join(report.skipped)]
     if report.notes:
-        lines += ["", "Notes:", *(f"- {note}" for note in report.notes)]
+        lines += ["", "Notes:", *(f"- {markdown_text(note)}" for note in report.notes)]
     lines += ["", "Seconds per step: " + ", ".join(f"{k} {v}" for k, v in report.seconds.items())]
     create_markdown_artifact(key=_key(kind, "summary", scope), markdown="\n".join(lines))
     if report.docs_index:

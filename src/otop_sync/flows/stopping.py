@@ -36,9 +36,19 @@ def stop_on_terminate() -> None:
 def _terminate(signum: int, _frame: FrameType | None) -> None:
     reason = f"stopped by {signal.Signals(signum).name}"
     _mark_cancelled(reason)
+    _stop_temporary_prefect_server()
     print(f"otop-sync: {reason}; what the run had not committed was rolled back", file=sys.stderr)
     sys.stderr.flush()
     os._exit(128 + signum)
+
+
+def _stop_temporary_prefect_server() -> None:
+    """End the temporary Prefect API a command started for itself, so it does not outlive us."""
+    from prefect.server.api.server import SubprocessASGIServer
+
+    for server in list(SubprocessASGIServer._instances.values()):
+        if server.server_process is not None and server.server_process.poll() is None:
+            server.server_process.terminate()
 
 
 def _mark_cancelled(reason: str) -> None:
