@@ -44,14 +44,30 @@ def ensure_environment() -> None:
     wanted = _fingerprint()
     if STAMP.exists() and STAMP.read_text() == wanted:
         return
-    print("run.py: installing pinned dependencies into .venv", file=sys.stderr)
     pip = [str(BIN / "python"), "-m", "pip", "--disable-pip-version-check"]
+    print(f"run.py: 1/2 installing {PIP_VERSION} into .venv", file=sys.stderr, flush=True)
     subprocess.run([*pip, "install", "--quiet", PIP_VERSION], check=True)
-    subprocess.run(
-        [*pip, "install", "--quiet", "-c", str(ROOT / "constraints.txt"), "-e", f"{ROOT}[dev]"],
-        check=True,
+    print(
+        "run.py: 2/2 installing otop-sync and its pinned dependencies (constraints.txt) into "
+        ".venv; the first time takes a minute or two",
+        file=sys.stderr,
+        flush=True,
     )
+    subprocess.run(
+        [
+            *pip,
+            "install",
+            "--progress-bar",
+            "off",
+            "-c",
+            str(ROOT / "constraints.txt"),
+            "-e",
+            f"{ROOT}[dev]",
+        ],
+        check=True,
+    )  # pip says what it collects and installs, one line each
     STAMP.write_text(wanted)
+    print("run.py: .venv is ready", file=sys.stderr, flush=True)
 
 
 def run_tests(extra: list[str]) -> int:
