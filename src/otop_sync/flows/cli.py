@@ -306,14 +306,14 @@ def _print_run(reports: list, quarter: str | None) -> None:
             + (f"; unchanged: {', '.join(report.skipped)}" if report.skipped else "")
         )
         for note in report.notes:
-            console.print(f"  note: {note}")
+            console.print(f"  note: {note}", markup=False, highlight=False)  # file names as written
         grades = [g for g in report.grades if quarter is None or str(g.quarter) == quarter]
         if grades:
             console.print(
                 grades_table(grades, f"ผลการประเมิน {quarter or 'ทุกไตรมาส'} (ณ {report.as_of})")
             )
         for path in report.reports:
-            console.print(f"  report: {path}")
+            console.print(f"  report: {path}", markup=False, highlight=False)
 
 
 @app.command()
