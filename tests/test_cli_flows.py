@@ -197,6 +197,24 @@ def test_two_sales_files_count_every_row(tmp_path):
     assert f": {total:,} rows read, {total:,} loaded, 0 quarantined" in result.stdout
 
 
+def test_sync_serves_the_mock_for_another_province(tmp_path):
+    result = run(
+        "sync", "--province", "50", "--as-of", "2024-07-15",
+        "--warehouse", f"sqlite:///{tmp_path / 'w.db'}", cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "50 grade done in" in result.stdout
+    engine = make_engine(f"sqlite:///{tmp_path / 'w.db'}")
+    with engine.connect() as connection:
+        provinces = (
+            connection.execute(text("SELECT DISTINCT substr(district_code, 1, 2) FROM kpi_grade"))
+            .scalars()
+            .all()
+        )
+    engine.dispose()
+    assert provinces == ["50"]
+
+
 def test_bad_as_of_is_bad_usage(tmp_path):
     result = run("sync", "--as-of", "15/7/2567", cwd=tmp_path)
     assert result.returncode == 2

@@ -38,7 +38,7 @@ def test_links_and_special_files_are_skipped_with_the_reason(inbox, tmp_path):
     assert scan.extracts == []
     assert [(p.name, why) for p, why in scan.skipped] == [
         ("products_old", "a folder"),
-        ("sales_57.csv", "a symbolic link; only regular files inside the inbox are read"),
+        ("sales_57.csv", "a symbolic link (it could point anywhere); only regular files are read"),
         ("shops_57.csv", "not a regular file"),
     ]
     landed = [p for p in (tmp_path / "raw").rglob("*") if p.is_file()]
@@ -148,3 +148,11 @@ def test_a_file_mixing_utf8_and_cp874_is_refused_at_its_first_bad_line(tmp_path)
         read_table_file(path)
     offset = len((SALES_HEADER + SALES_ROW).encode("utf-8"))
     assert str(caught.value) == f"{path}: line 3 is not UTF-8 (byte 0xe0 at offset {offset})"
+
+
+def test_a_configured_file_that_is_a_folder_is_named(tmp_path):
+    from otop_sync.connectors.inbox import UnreadableFileError
+
+    with pytest.raises(UnreadableFileError) as caught:
+        extract_file(tmp_path, SALES, RawLandingStore(tmp_path / "raw"))
+    assert str(caught.value) == f"{tmp_path}: a folder"

@@ -17,13 +17,9 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from otop_sync.connectors.errors import SourceError
 from otop_sync.connectors.extract import Extract, canonical_from_raw
-from otop_sync.connectors.files import (
-    DEFAULT_LIMITS,
-    PayloadTooLargeError,
-    ReadLimits,
-    size_text,
-)
+from otop_sync.connectors.files import DEFAULT_LIMITS, ReadLimits, size_text
 from otop_sync.connectors.landing import Landing, RawLandingStore
 from otop_sync.datasets import CATALOG, DatasetSpec, dataset_for_filename
 
@@ -67,7 +63,7 @@ def extract_file(
     """Land one export file (such as the baseline sheet saved to disk) and read it."""
     refusal = _refusal(path, limits)
     if refusal is not None:
-        raise PayloadTooLargeError(f"{path}: {refusal}")
+        raise UnreadableFileError(f"{path}: {refusal}")
     landed = land_file(path, spec.name, landing, source)
     table, unknown = canonical_from_raw(landed.raw, spec, limits)
     return Extract(spec.name, source, (landed.raw,), landed.unchanged, table, unknown)
@@ -110,16 +106,20 @@ class FileInbox:
         return InboxScan(extracts, already, unrecognised, skipped)
 
 
+class UnreadableFileError(SourceError):
+    """An export file that is not read: a link, a folder, a special file, or over the size cap."""
+
+
 def _refusal(path: Path, limits: ReadLimits) -> str | None:
     """Why an inbox entry is not read, or None for a regular file within the size cap."""
     if path.is_symlink():
-        return "a symbolic link; only regular files inside the inbox are read"
-    mode = path.lstat().st_mode
-    if stat.S_ISDIR(mode):
+        return "a symbolic link (it could point anywhere); only regular files are read"
+    status = path.lstat()
+    if stat.S_ISDIR(status.st_mode):
         return "a folder"
-    if not stat.S_ISREG(mode):
+    if not stat.S_ISREG(status.st_mode):
         return "not a regular file"
-    size = path.lstat().st_size
+    size = status.st_size
     if size > limits.max_file_bytes:
         cap = size_text(limits.max_file_bytes)
         return f"{size_text(size)}, over the {cap} cap (OTOP_MAX_FILE_MIB)"

@@ -14,9 +14,9 @@ from otop_sync.transforms import cells
 from otop_sync.transforms.cells import CellType
 from otop_sync.transforms.formats import Column
 from otop_sync.transforms.thai import (
-    BE_OFFSET,
     MIN_BE_YEAR,
     ThaiParseError,
+    be_to_ce,
     to_arabic_digits,
 )
 
@@ -31,7 +31,7 @@ def _submitted_at(value: str, _row: cells.Row) -> datetime:
         raise ThaiParseError(value, "a timestamp d/m/yyyy H:MM:SS")
     day, month, year, hour, minute, second = (int(g or 0) for g in match.groups())
     if year >= MIN_BE_YEAR:
-        year -= BE_OFFSET
+        year = be_to_ce(year)
     try:
         return datetime(year, month, day, hour, minute, second)
     except ValueError as error:

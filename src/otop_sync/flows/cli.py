@@ -11,7 +11,7 @@ import sys
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -36,6 +36,9 @@ QUIET_PREFECT = {
     "PREFECT_LOGGING_LEVEL": "CRITICAL",  # the command prints its own progress and reasons
 }
 """Prefect's settings for a command-line run, unless the environment says otherwise."""
+
+if TYPE_CHECKING:
+    from otop_sync.mocks.data import MockSpec
 
 app = typer.Typer(
     name="otop-sync",
@@ -276,15 +279,14 @@ def _print_step(event: StepEvent) -> None:
 
 def _sync(request: SyncRequest) -> list:
     """Run the nightly flow, printing each step as it goes; for the mock source without a URL,
-    serve the mock here (as of the request's day)."""
+    serve the mock here, as of the request's day, with the provinces asked for."""
     from contextlib import nullcontext
 
     from otop_sync.flows.nightly import nightly_sync
-    from otop_sync.mocks.data import MockSpec
     from otop_sync.mocks.server import MockConfig, serve_in_thread
 
     serving = (
-        serve_in_thread(MockConfig(spec=MockSpec(today=request.as_of)))
+        serve_in_thread(MockConfig(spec=_mock_spec(request)))
         if request.settings().source is SourceKind.mock and request.mock_url is None
         else nullcontext(None)
     )
@@ -292,6 +294,15 @@ def _sync(request: SyncRequest) -> list:
         if mock is not None:
             request = request.model_copy(update={"mock_url": mock.url})
         return nightly_sync(**request.model_dump())
+
+
+def _mock_spec(request: SyncRequest) -> MockSpec:
+    """The mock that serves a request: its one province, or every province for several."""
+    from otop_sync.mocks.data import MockSpec
+
+    if len(request.provinces) == 1:
+        return MockSpec(province_code=request.provinces[0], today=request.as_of)
+    return MockSpec(scale="national", today=request.as_of)
 
 
 def _print_run(reports: list, quarter: str | None) -> None:

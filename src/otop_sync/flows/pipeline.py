@@ -249,11 +249,6 @@ def _type_rows(
     return rows.assign(raw_sha256=extract.raws[0].sha256), issues
 
 
-def _spec(settings: Settings, typed: Typed) -> DatasetSpec:
-    """The configured dataset of a typed extract."""
-    return dataset(typed.extract.dataset, configured_catalog(settings))
-
-
 def quarters_to_grade(rulebook: RuleBook, as_of: date) -> list[Quarter]:
     """Every quarter the rule book covers that has begun by ``as_of``."""
     first = Quarter(min(rulebook.years), 1)
@@ -427,11 +422,14 @@ def extract_summary(
     """The CDD summary report for the fiscal years of the sales read, to reconcile with; none
     from the file inbox, or when no sales were read."""
     settings = request.settings()
-    sales = [t.rows for t in typed if _spec(settings, t).reconciles_with_summary]
+    catalog = configured_catalog(settings)
+    sales = [t.rows for t in typed if dataset(t.extract.dataset, catalog).reconciles_with_summary]
     if settings.source == SourceKind.files or not sales:
         return None
     with run.step("extract summary") as progress, guard():
-        years = sorted({Quarter.of(m).fiscal_year for m in sales[0]["month"].dropna().unique()})
+        years = sorted(
+            {Quarter.of(m).fiscal_year for rows in sales for m in rows["month"].dropna().unique()}
+        )
         summary = fetch_summaries(
             settings, _landing(settings, run), run.province_codes, years, request.mock_url
         )
@@ -458,9 +456,10 @@ def validate(
         validator = Validator(
             gx_context(settings.data_dir / "data_docs"), load_severities(), run.run_id
         )
+        catalog = configured_catalog(settings)
         clean = []
         for item in typed:
-            spec = _spec(settings, item)
+            spec = dataset(item.extract.dataset, catalog)
             with run.timed(f"validate {spec.name}"):
                 validation = validate_dataset(
                     validator,

@@ -18,6 +18,7 @@ from otop_sync.datasets import (
     configure,
     dataset,
 )
+from otop_sync.datasets.baseline import BASELINE
 from otop_sync.flows.settings import Settings
 
 OVERRIDABLE = ("export_path", "listing_path", "login_path", "system")
@@ -124,7 +125,7 @@ def http_sources(
     for spec in reachable:
         endpoint = paths[spec.name]
         url = getattr(settings, endpoint.url_setting)
-        if spec.name == "baseline" and settings.baseline_file is not None:
+        if spec.name == BASELINE.name and settings.baseline_file is not None:
             continue
         if url:
             urls[spec], paths[spec.name] = at_url(url, endpoint)

@@ -35,11 +35,16 @@ def stop_on_terminate() -> None:
 
 def _terminate(signum: int, _frame: FrameType | None) -> None:
     reason = f"stopped by {signal.Signals(signum).name}"
-    _mark_cancelled(reason)
-    _stop_temporary_prefect_server()
-    print(f"otop-sync: {reason}; what the run had not committed was rolled back", file=sys.stderr)
-    sys.stderr.flush()
-    os._exit(128 + signum)
+    try:
+        _mark_cancelled(reason)
+        _stop_temporary_prefect_server()
+        print(
+            f"otop-sync: {reason}; what the run had not committed was rolled back",
+            file=sys.stderr,
+        )
+        sys.stderr.flush()
+    finally:  # whatever happened above, the process ends as asked
+        os._exit(128 + signum)
 
 
 def _stop_temporary_prefect_server() -> None:
@@ -77,7 +82,12 @@ def _mark_cancelled(reason: str) -> None:
                         rows_loaded=0,
                     )
                 )
-    except SQLAlchemyError:
-        pass  # the warehouse is busy with the load being stopped: the next run marks it
+    except SQLAlchemyError as error:  # busy with the load being stopped: the next run marks it
+        print(
+            f"otop-sync: runs not marked cancelled ({error.__class__.__name__}: "
+            f"{str(getattr(error, 'orig', error)).splitlines()[0]}); the next run on this "
+            "machine marks them crashed",
+            file=sys.stderr,
+        )
     finally:
         engine.dispose()

@@ -170,7 +170,9 @@ def check_header(headers: list[object], export: ExportFormat, source: str) -> di
             )
         seen[canonical] = position
         positions[position] = canonical
-    missing = [c.header for c in export.columns if c.name not in seen and not c.may_be_absent]
+    missing = [
+        c.header for c in export.columns if c.name not in seen and c.name not in export.optional
+    ]
     if missing:
         raise SchemaDriftError(source, export.name, missing, [str(h) for h in headers])
     return positions
