@@ -49,6 +49,7 @@ class Round:
     workers: int
     seconds: float
     loaded_by_worker: dict[str, dict[str, int]]  # worker → province → rows loaded
+    running_by_worker: dict[str, float]  # worker → seconds its flow runs were Running
     runs_per_province: dict[str, int]  # sync_run rows per province
     failed: list[str]
 
@@ -225,6 +226,10 @@ def _round(
         worker_of = {
             run.parameters["provinces"][0]: run.labels.get(WORKER_LABEL, "?") for run in children
         }
+        running: dict[str, float] = {}
+        for run in children:
+            worker = run.labels.get(WORKER_LABEL, "?")
+            running[worker] = running.get(worker, 0.0) + run.total_run_time.total_seconds()
         engine = make_engine(warehouse)
         with engine.connect() as connection:
             rows = connection.execute(
@@ -238,19 +243,23 @@ def _round(
         if status != "completed":
             failed.append(f"{codes}: {status}")
         loaded.setdefault(worker_of.get(codes, "?"), {})[codes] = rows_loaded
-    return Round(workers, seconds, loaded, runs, failed)
+    return Round(workers, seconds, loaded, running, runs, failed)
+
+
+def _workers_named(count: int) -> str:
+    return f"{count} worker" if count == 1 else f"{count} workers"
 
 
 def _print_round(result: Round, provinces: list[str]) -> None:
     print(
-        f"{result.workers} worker(s): {result.seconds:.1f} s for {len(provinces)} provinces, "
-        f"{result.total():,} rows loaded"
+        f"{_workers_named(result.workers)}: {result.seconds:.1f} s for {len(provinces)} "
+        f"provinces, {result.total():,} rows loaded"
     )
     for worker, by_province in sorted(result.loaded_by_worker.items()):
         codes = ", ".join(sorted(by_province))
         print(
-            f"  {worker:<16} {len(by_province):3} provinces {sum(by_province.values()):>10,} rows"
-            f"  [{codes}]"
+            f"  {worker:<14} {len(by_province):3} provinces {sum(by_province.values()):>10,} rows"
+            f"  {result.running_by_worker.get(worker, 0.0):6.1f} s in Running flow runs  [{codes}]"
         )
     for failure in result.failed:
         print(f"  FAILED {failure}")
@@ -300,7 +309,7 @@ def main() -> None:
     for result in results:
         _print_round(result, provinces)
     one, two = results
-    print(f"wall time, 1 worker / 2 workers: {one.seconds / two.seconds:.2f}x")
+    print(f"speed-up, wall time of 1 worker / 2 workers: {one.seconds / two.seconds:.2f}x")
     print(
         f"rows loaded: {one.total():,} with 1 worker, {two.total():,} with 2 workers: "
         f"{'equal' if one.total() == two.total() else 'NOT EQUAL'}"
@@ -309,7 +318,7 @@ def main() -> None:
         twice = sorted(code for code, n in result.runs_per_province.items() if n > 1)
         missing = sorted(set(provinces) - set(result.runs_per_province))
         print(
-            f"{result.workers} worker(s): {len(result.runs_per_province)} provinces loaded, "
+            f"{_workers_named(result.workers)}: {len(result.runs_per_province)} provinces loaded, "
             f"loaded twice: {', '.join(twice) or 'none'}, missing: {', '.join(missing) or 'none'}"
         )
 

@@ -90,12 +90,13 @@ def _prefect(env, *args):
     return result.stdout
 
 
-def test_nightly_deployment_runs_on_a_worker(prefect_server, mock_cdd, tmp_path):
+def test_nightly_and_national_deployments_run_on_a_worker(prefect_server, mock_cdd, tmp_path):
     env = prefect_server
     _prefect(env, "work-pool", "create", "otop-sync", "--type", "process")
     deployed = _prefect(env, "deploy", "--all")
     for name in (
         "nightly-sync/nightly",
+        "national-sync/national",
         "deadline-monitor/deadline-monitor",
         "finalise-quarter/finalise-quarter",
         "backfill/backfill",
@@ -105,7 +106,7 @@ def test_nightly_deployment_runs_on_a_worker(prefect_server, mock_cdd, tmp_path)
     # Settings reach the flow runs from the worker's environment, never as parameters.
     worker_env = {**env, "OTOP_WAREHOUSE_URL": warehouse, "OTOP_DATA_DIR": str(tmp_path / "data")}
     worker = subprocess.Popen(
-        [str(BIN / "prefect"), "worker", "start", "--pool", "otop-sync"],
+        [str(BIN / "prefect"), "worker", "start", "--pool", "otop-sync", "--name", "worker-a"],
         env=worker_env,
         cwd=ROOT,
         stdout=(tmp_path / "worker.log").open("w"),
@@ -114,7 +115,12 @@ def test_nightly_deployment_runs_on_a_worker(prefect_server, mock_cdd, tmp_path)
     )
     try:
         from prefect.client.orchestration import get_client
-        from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
+        from prefect.client.schemas.filters import (
+            ArtifactFilter,
+            ArtifactFilterFlowRunId,
+            FlowRunFilter,
+            FlowRunFilterParentFlowRunId,
+        )
         from prefect.deployments import run_deployment
         from prefect.settings import PREFECT_API_URL, temporary_settings
 
@@ -135,10 +141,28 @@ def test_nightly_deployment_runs_on_a_worker(prefect_server, mock_cdd, tmp_path)
                 flow_run.state.message,
                 (tmp_path / "worker.log").read_text()[-3000:],
             )
+            # The national flow starts one nightly run per province, for any worker to take.
+            national = run_deployment(
+                "national-sync/national",
+                parameters={
+                    "provinces": ["50"],
+                    "as_of": date(2025, 11, 15).isoformat(),
+                    "source": "mock",
+                    "mock_url": mock_cdd.url,
+                },
+                timeout=600,
+                poll_interval=2,
+            )
+            assert national.state.is_completed(), national.state.message
             with get_client(sync_client=True) as client:
                 found = client.read_artifacts(
                     artifact_filter=ArtifactFilter(
                         flow_run_id=ArtifactFilterFlowRunId(any_=[flow_run.id])
+                    )
+                )
+                (province_run,) = client.read_flow_runs(
+                    flow_run_filter=FlowRunFilter(
+                        parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[national.id])
                     )
                 )
     finally:
@@ -154,8 +178,14 @@ def test_nightly_deployment_runs_on_a_worker(prefect_server, mock_cdd, tmp_path)
                 )
             ).all()
         )
-        runs = connection.execute(text("SELECT status, flow_run_id FROM sync_run")).all()
+        runs = connection.execute(
+            text("SELECT province_codes, status, flow_run_id FROM sync_run ORDER BY started_at")
+        ).all()
     engine.dispose()
     assert (grades["5701"], grades["5702"], grades["5712"]) == ("A", "B", None)
-    assert runs == [("completed", str(flow_run.id))]
+    assert runs == [("57", "completed", str(flow_run.id)), ("50", "completed", str(national.id))]
+    assert province_run.name == "nightly-50"
+    assert province_run.parameters["provinces"] == ["50"]
+    assert province_run.state.is_completed()
+    assert province_run.labels["prefect.worker.name"] == "worker-a"
     assert (tmp_path / "data" / "reports" / "otop_57_2567Q2.xlsx").exists()
