@@ -5,8 +5,10 @@ prefect.yaml go to a process work pool; the mock CDD runs in its own process. Th
 ``national-sync`` flow starts one run of ``nightly-sync/nightly`` per province, first with one
 worker taking them from the pool, then with two, each round into a fresh PostgreSQL warehouse
 schema. Printed: the wall time of each round, the provinces and rows each worker loaded (from
-the flow runs' ``prefect.worker.name`` label and the warehouse's ``sync_run`` rows), that both
-rounds loaded the same rows and that no province was loaded twice.
+the flow runs' ``prefect.worker.name`` label and the warehouse's ``sync_run`` rows), the seconds
+the load and grade tasks took (they run one at a time, under the warehouse's load lock: the floor
+of any number of workers), that both rounds loaded the same rows and that no province was loaded
+twice.
 
     python3 run.py bench scale_out [--pg URL] [--provinces N|all] [--limit K]
 """
@@ -25,6 +27,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import requests
@@ -50,6 +53,7 @@ class Round:
     seconds: float
     loaded_by_worker: dict[str, dict[str, int]]  # worker → province → rows loaded
     running_by_worker: dict[str, float]  # worker → seconds its flow runs were Running
+    locked_seconds: float  # load and grade tasks, which run under the warehouse's load lock
     runs_per_province: dict[str, int]  # sync_run rows per province
     failed: list[str]
 
@@ -192,7 +196,13 @@ def _round(
 ) -> Round:
     """One round: fresh warehouse schema, ``workers`` process workers, the national sync."""
     from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterParentFlowRunId
+    from prefect.client.schemas.filters import (
+        FlowRunFilter,
+        FlowRunFilterParentFlowRunId,
+        TaskRunFilter,
+        TaskRunFilterName,
+        TaskRunFilterStartTime,
+    )
 
     from otop_sync.flows.nightly import national_sync
 
@@ -204,6 +214,7 @@ def _round(
     ):
         worker_env = {**env, "OTOP_WAREHOUSE_URL": warehouse, "OTOP_DATA_DIR": data_dir}
         with _workers(worker_env, names, args.limit, Path(env["PREFECT_HOME"])):
+            round_start = datetime.now(UTC)
             started = time.perf_counter()
             state = national_sync(
                 provinces=provinces,
@@ -222,6 +233,15 @@ def _round(
                     )
                 ),
                 limit=len(provinces) + 1,
+            )
+            locked = client.read_task_runs(
+                task_run_filter=TaskRunFilter(
+                    name=TaskRunFilterName(
+                        any_=[f"{step}-{code}" for step in ("load", "grade") for code in provinces]
+                    ),
+                    start_time=TaskRunFilterStartTime(after_=round_start),
+                ),
+                limit=2 * len(provinces) + 1,
             )
         worker_of = {
             run.parameters["provinces"][0]: run.labels.get(WORKER_LABEL, "?") for run in children
@@ -243,7 +263,8 @@ def _round(
         if status != "completed":
             failed.append(f"{codes}: {status}")
         loaded.setdefault(worker_of.get(codes, "?"), {})[codes] = rows_loaded
-    return Round(workers, seconds, loaded, running, runs, failed)
+    locked_seconds = sum(task.total_run_time.total_seconds() for task in locked)
+    return Round(workers, seconds, loaded, running, locked_seconds, runs, failed)
 
 
 def _workers_named(count: int) -> str:
@@ -261,6 +282,10 @@ def _print_round(result: Round, provinces: list[str]) -> None:
             f"  {worker:<14} {len(by_province):3} provinces {sum(by_province.values()):>10,} rows"
             f"  {result.running_by_worker.get(worker, 0.0):6.1f} s in Running flow runs  [{codes}]"
         )
+    print(
+        f"  load and grade, one province at a time under the load lock: "
+        f"{result.locked_seconds:.1f} s in all"
+    )
     for failure in result.failed:
         print(f"  FAILED {failure}")
 

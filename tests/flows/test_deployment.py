@@ -1,6 +1,6 @@
 """End to end: a real Prefect server and a process worker on loopback, deployments from
-prefect.yaml, the nightly deployment run against the mock CDD, then the warehouse and the
-artifacts checked."""
+prefect.yaml, the national deployment run against the mock CDD (it starts the nightly
+deployment's run for the province), then the warehouse and the artifacts checked."""
 
 from __future__ import annotations
 
@@ -90,7 +90,9 @@ def _prefect(env, *args):
     return result.stdout
 
 
-def test_nightly_and_national_deployments_run_on_a_worker(prefect_server, mock_cdd, tmp_path):
+def test_national_deployment_runs_the_nightly_one_per_province_on_a_worker(
+    prefect_server, mock_cdd, tmp_path
+):
     env = prefect_server
     _prefect(env, "work-pool", "create", "otop-sync", "--type", "process")
     deployed = _prefect(env, "deploy", "--all")
@@ -125,10 +127,13 @@ def test_nightly_and_national_deployments_run_on_a_worker(prefect_server, mock_c
         from prefect.settings import PREFECT_API_URL, temporary_settings
 
         with temporary_settings(updates={PREFECT_API_URL: env["PREFECT_API_URL"]}):
-            flow_run = run_deployment(
-                "nightly-sync/nightly",
+            # The national flow starts one run of the nightly deployment per province, which
+            # any worker of the pool may take (here the one worker). The mock serves Chiang
+            # Rai only: province 50's run fails, 57's completes all the same.
+            national = run_deployment(
+                "national-sync/national",
                 parameters={
-                    "provinces": ["57"],
+                    "provinces": ["57", "50"],
                     "as_of": date(2025, 11, 15).isoformat(),
                     "source": "mock",
                     "mock_url": mock_cdd.url,
@@ -137,32 +142,22 @@ def test_nightly_and_national_deployments_run_on_a_worker(prefect_server, mock_c
                 timeout=600,
                 poll_interval=2,
             )
-            assert flow_run.state.is_completed(), (
-                flow_run.state.message,
-                (tmp_path / "worker.log").read_text()[-3000:],
-            )
-            # The national flow starts one nightly run per province, for any worker to take.
-            national = run_deployment(
-                "national-sync/national",
-                parameters={
-                    "provinces": ["50"],
-                    "as_of": date(2025, 11, 15).isoformat(),
-                    "source": "mock",
-                    "mock_url": mock_cdd.url,
-                },
-                timeout=600,
-                poll_interval=2,
-            )
-            assert national.state.is_completed(), national.state.message
+            assert national.state.message == (
+                "Flow run encountered an exception: OtopSyncError: 1 of 2 province runs failed: "
+                "50 (Failed: Flow run encountered an exception: OtopSyncError: sheets: "
+                f"{mock_cdd.url}/sheets/baseline.csv?province=50 answered HTTP 404 "
+                "(a wrong URL, path or parameter: not retried))"
+            ), (tmp_path / "worker.log").read_text()[-3000:]
             with get_client(sync_client=True) as client:
+                province_runs = client.read_flow_runs(
+                    flow_run_filter=FlowRunFilter(
+                        parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[national.id])
+                    )
+                )
+                (flow_run,) = [r for r in province_runs if r.parameters["provinces"] == ["57"]]
                 found = client.read_artifacts(
                     artifact_filter=ArtifactFilter(
                         flow_run_id=ArtifactFilterFlowRunId(any_=[flow_run.id])
-                    )
-                )
-                (province_run,) = client.read_flow_runs(
-                    flow_run_filter=FlowRunFilter(
-                        parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[national.id])
                     )
                 )
     finally:
@@ -178,14 +173,14 @@ def test_nightly_and_national_deployments_run_on_a_worker(prefect_server, mock_c
                 )
             ).all()
         )
-        runs = connection.execute(
-            text("SELECT province_codes, status, flow_run_id FROM sync_run ORDER BY started_at")
-        ).all()
+        runs = set(
+            connection.execute(text("SELECT province_codes, status, flow_run_id FROM sync_run"))
+        )
     engine.dispose()
     assert (grades["5701"], grades["5702"], grades["5712"]) == ("A", "B", None)
-    assert runs == [("57", "completed", str(flow_run.id)), ("50", "completed", str(national.id))]
-    assert province_run.name == "nightly-50"
-    assert province_run.parameters["provinces"] == ["50"]
-    assert province_run.state.is_completed()
-    assert province_run.labels["prefect.worker.name"] == "worker-a"
+    # The run record names the flow run ops started: the national one.
+    assert runs == {("57", "completed", str(national.id)), ("50", "failed", str(national.id))}
+    assert sorted(r.name for r in province_runs) == ["nightly-50", "nightly-57"]
+    assert flow_run.state.is_completed()
+    assert {r.labels["prefect.worker.name"] for r in province_runs} == {"worker-a"}
     assert (tmp_path / "data" / "reports" / "otop_57_2567Q2.xlsx").exists()
