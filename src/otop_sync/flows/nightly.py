@@ -4,6 +4,8 @@
 - ``nightly-sync``: for each province (or once for all, ``one_run``) a ``sync-provinces`` run,
   started side by side by ``sync-<codes>`` tasks, whose graph is extract → land → type →
   extract-summary → validate → load → grade → report; then the report files and the artifacts;
+- ``national-sync``: one run of the ``nightly`` deployment per province, for the work pool's
+  workers (on as many machines as there are) to take, then waits for them all;
 - ``grade-quarters`` and ``backfill``: a ``grade-provinces`` run per province, grading quarters
   again from the warehouse;
 - ``finalise-quarter``: the day after the last sales of a quarter are due, grade it final;
@@ -26,6 +28,7 @@ or validated. Frames pass between tasks in memory, in the flow's process.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
@@ -38,7 +41,11 @@ import pandas as pd
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+from prefect.client.schemas.objects import FlowRun
 from prefect.concurrency.sync import concurrency
+from prefect.deployments import run_deployment
 from prefect.futures import PrefectFuture, wait
 from prefect.runtime import flow_run, task_run
 from sqlalchemy import Connection
@@ -55,6 +62,7 @@ from otop_sync.flows.settings import Settings, SourceKind
 from otop_sync.flows.stopping import stop_on_terminate
 from otop_sync.reports.grades import LATE_HEADERS, REPORT_CHANNEL_NOT_CONFIGURED, late_rows
 from otop_sync.reports.quarter import build_report, write_reports
+from otop_sync.transforms.districts import province_codes as province_codes_all
 from otop_sync.transforms.fiscal import Quarter, quarter_range
 from otop_sync.transforms.grades import GradeRow, grade_rows
 from otop_sync.warehouse.db import make_engine
@@ -419,6 +427,79 @@ def nightly_sync(
         publish_artifacts(report)
     _raise_failures(runs, "province syncs")
     return reports
+
+
+PROVINCE_DEPLOYMENT = "nightly-sync/nightly"
+"""The deployment ``national-sync`` starts once per province (see prefect.yaml)."""
+POLL_SECONDS = 2.0
+
+
+def _wait_for_runs(runs: list[FlowRun]) -> list[FlowRun]:
+    """Poll the server until every flow run is in a final state; the runs as they ended."""
+    ids = [run.id for run in runs]
+    with get_client(sync_client=True) as client:
+        while True:
+            current = client.read_flow_runs(
+                flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=ids)), limit=len(ids)
+            )
+            if len(current) == len(ids) and all(r.state and r.state.is_final() for r in current):
+                order = {run_id: i for i, run_id in enumerate(ids)}
+                return sorted(current, key=lambda r: order[r.id])
+            time.sleep(POLL_SECONDS)
+
+
+@flow(name="national-sync")
+def national_sync(
+    provinces: list[str] | None = None,
+    as_of: date | None = None,
+    source: SourceKind | None = None,
+    mock_url: str | None = None,
+    report_quarter: str | None = None,
+    inbox_dir: Path | None = None,
+) -> dict[str, str]:
+    """Sync the provinces (every province when none are given) on several machines: one run of
+    the ``nightly`` deployment per province, which any worker of the pool may take; then wait
+    for them all. Returns each province's final state; fails naming the provinces whose run did
+    not complete."""
+    request = SyncRequest(
+        provinces=provinces or province_codes_all(),
+        as_of=as_of,
+        source=source,
+        mock_url=mock_url,
+        inbox_dir=inbox_dir,
+        report_quarter=report_quarter,
+    )
+    request.check_source()
+    shared = request.model_dump(
+        mode="json", include={"as_of", "source", "mock_url", "inbox_dir", "report_quarter"}
+    )
+    started = [
+        run_deployment(
+            PROVINCE_DEPLOYMENT,
+            parameters={**shared, "provinces": [code]},
+            flow_run_name=f"nightly-{code}",
+            timeout=0,
+        )
+        for code in request.provinces
+    ]
+    logger = get_run_logger()
+    logger.info("%s province runs of %s started", len(started), PROVINCE_DEPLOYMENT)
+    ended = _wait_for_runs(started)
+    states = {
+        code: run.state.name if run.state else "Unknown"
+        for code, run in zip(request.provinces, ended, strict=True)
+    }
+    failed = [
+        f"{code} ({run.state.name}: {run.state.message})" if run.state else code
+        for code, run in zip(request.provinces, ended, strict=True)
+        if not (run.state and run.state.is_completed())
+    ]
+    if failed:
+        raise OtopSyncError(
+            f"{len(failed)} of {len(ended)} province runs failed: {'; '.join(failed)}"
+        )
+    logger.info("%s province runs completed", len(ended))
+    return states
 
 
 @flow(name="grade-quarters")
