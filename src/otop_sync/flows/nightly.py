@@ -49,12 +49,14 @@ from otop_sync.errors import OtopSyncError
 from otop_sync.flows import pipeline
 from otop_sync.flows.pipeline import Extracted, SyncOutcome, Typed
 from otop_sync.flows.progress import StepEvent, listening
-from otop_sync.flows.readers import late_report
+from otop_sync.flows.readers import late_report, outlook_report
 from otop_sync.flows.request import GradeRequest, RunScope, SyncRequest
 from otop_sync.flows.settings import Settings, SourceKind
 from otop_sync.flows.stopping import stop_on_terminate
 from otop_sync.reports.grades import LATE_HEADERS, REPORT_CHANNEL_NOT_CONFIGURED, late_rows
+from otop_sync.reports.outlook import outlook_markdown
 from otop_sync.reports.quarter import build_report, write_reports
+from otop_sync.rules import load_rulebook
 from otop_sync.transforms.fiscal import Quarter, quarter_range
 from otop_sync.transforms.grades import GradeRow, grade_rows
 from otop_sync.warehouse.db import make_engine
@@ -292,6 +294,23 @@ def write_report_files(report: RunReport, quarter: str) -> list[str]:
     return paths
 
 
+@task(name="publish-outlook", cache_policy=NO_CACHE)
+def publish_outlook(report: RunReport) -> list[str]:
+    """The outlook of the quarter the run's day falls in, as a Markdown artifact per province
+    (``outlook-57``); nothing when the rules do not grade that quarter. Returns the keys."""
+    settings = Settings()
+    quarter = Quarter.of(report.as_of)
+    reason = load_rulebook(settings.rules_file).not_covered(quarter)
+    if reason is not None:
+        get_run_logger().info("no outlook: %s", reason)
+        return []
+    keys = []
+    for outlook in outlook_report(settings, report.province_codes, quarter, report.as_of):
+        keys.append(_key("outlook", outlook.province_code))
+        create_markdown_artifact(key=keys[-1], markdown=outlook_markdown(outlook))
+    return keys
+
+
 @task(cache_policy=NO_CACHE)
 def late_task(scope: RunScope) -> tuple[list[dict[str, str]], bool]:
     """Districts late with sales or the Shop ชุมชน report, as the monitor's rows; and whether
@@ -417,6 +436,7 @@ def nightly_sync(
         if request.report_quarter:
             report.reports = write_report_files(report, request.report_quarter)
         publish_artifacts(report)
+        publish_outlook(report)
     _raise_failures(runs, "province syncs")
     return reports
 

@@ -23,7 +23,7 @@ hit rate at the same point of the quarter (:func:`hit_rate`) beside it.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -172,18 +172,25 @@ class Need:
     due: date
     months: tuple[MonthNeed, ...] = ()
     """Sales only: the amount split over the months still open (empty when none is)."""
+    closed: bool = False
+    """The deadline has passed: what is missing can no longer be made up in time."""
 
     def text(self) -> str:
         """In Thai with BE dates: ``ต้องบันทึกยอดจำหน่ายอีก 1,234,567.89 บาท ภายใน 18 เม.ย.
         2567`` or ``ลงทะเบียน Shop ชุมชน อีก 2 ราย ภายใน 31 มี.ค. 2567``."""
         if self.unit != "baht":
             space = " " if self.label_th[:1].isascii() else ""
+            if self.closed:
+                return (
+                    f"{self.label_th}ยังขาดอีก {int(self.amount)} {self.count_word_th} "
+                    f"(นับถึง {format_be_day(self.due)} แล้ว)"
+                )
             return (
                 f"ลงทะเบียน{space}{self.label_th} อีก {int(self.amount)} {self.count_word_th} "
                 f"ภายใน {format_be_day(self.due)}"
             )
         amount = f"{Decimal(self.amount):,.2f} บาท"
-        if not self.months:
+        if self.closed:
             return f"{self.label_th}ยังขาดอีก {amount} (ครบกำหนดบันทึก {format_be_day(self.due)} แล้ว)"
         text = f"ต้องบันทึก{self.label_th}อีก {amount} ภายใน {format_be_day(self.due)}"
         if len(self.months) > 1:
@@ -232,6 +239,11 @@ class OutlookRow:
         return min(Decimal(1), self.recorded_sales / self.projected_sales)
 
     @property
+    def recorded_percent(self) -> Decimal:
+        """:attr:`recorded_share` in percent, half-up to a tenth."""
+        return round_half_up(self.recorded_share * 100, Decimal("0.1"))
+
+    @property
     def confidence_th(self) -> str:
         """``สูง``, ``ปานกลาง`` or ``ต่ำ`` by :attr:`recorded_share` (see :data:`HIGH_SHARE`)."""
         share = self.recorded_share
@@ -245,11 +257,11 @@ class OutlookRow:
 
     def line(self) -> str:
         """The outlook in one line, as the command prints it."""
-        share = round_half_up(self.recorded_share * 100, Decimal("0.1"))
         return (
             f"{self.district_code} {self.district_name_th}: ขณะนี้ {self.so_far.grade or '-'}, "
             f"แนวโน้ม {self.projected_grade or '-'} (ยอดที่คาด {self.projected_sales:,.2f} บาท, "
-            f"บันทึกแล้ว {share}%, ความเชื่อมั่น{self.confidence_th}) | {self.needs_text()}"
+            f"บันทึกแล้ว {self.recorded_percent}%, ความเชื่อมั่น{self.confidence_th}) "
+            f"| {self.needs_text()}"
         )
 
 
@@ -280,13 +292,14 @@ def _needs(
             continue
         about = (criterion.name, criterion.label_th, criterion.unit, criterion.count_word_th)
         if criterion.unit != "baht":
-            needs.append(Need(*about, missing, quarter.end))
+            needs.append(Need(*about, missing, quarter.end, closed=quarter.end < as_of))
             continue
         parts = split_exactly(Decimal(missing), [remaining[m] for m in still_open])
         months = tuple(
             MonthNeed(m, part, sales_due_date(m)) for m, part in zip(still_open, parts, strict=True)
         )
-        needs.append(Need(*about, missing, sales_due_date(quarter.months[-1]), months))
+        due = sales_due_date(quarter.months[-1])
+        needs.append(Need(*about, missing, due, months, closed=not months))
     return tuple(needs)
 
 
@@ -375,10 +388,16 @@ class BacktestCase:
     stage: int
     projected: str | None
     final: str | None
+    so_far: str | None = None
+    """The grade on the figures recorded by then, without projection (the floor to beat)."""
 
     @property
     def hit(self) -> bool:
         return self.projected == self.final
+
+    def without_projection(self) -> BacktestCase:
+        """The same case judged on the grade so far instead of the projected one."""
+        return replace(self, projected=self.so_far)
 
 
 def hit_rate(cases: Iterable[BacktestCase]) -> Decimal | None:

@@ -138,6 +138,7 @@ def backtest(
                     stage=stage,
                     projected=row.projected_grade,
                     final=final[row.district_code],
+                    so_far=row.so_far.grade,
                 )
             )
     return cases
