@@ -23,7 +23,7 @@ from otop_sync.warehouse.db import (
     head_revision,
     make_engine,
 )
-from otop_sync.warehouse.outlook import Outlook, backtest, read_outlook
+from otop_sync.warehouse.outlook import Outlook, check_projectable, read_backtest, read_outlook
 
 
 def require_current_schema(engine: Engine) -> None:
@@ -83,13 +83,13 @@ def outlook_report(
 ) -> list[Outlook]:
     """Each province's outlook for a quarter as of a day, with the backtest at the same point
     of the quarter (:func:`otop_sync.warehouse.outlook.read_outlook`). Only reads."""
+    rulebook = load_rulebook(settings.rules_file)
+    check_projectable(quarter, rulebook, as_of)
     engine = make_engine(settings.warehouse_url)
     try:
         require_current_schema(engine)
         with engine.connect() as connection:
-            return read_outlook(
-                connection, quarter, province_codes, load_rulebook(settings.rules_file), as_of
-            )
+            return read_outlook(connection, quarter, province_codes, rulebook, as_of)
     finally:
         engine.dispose()
 
@@ -108,7 +108,7 @@ def backtest_report(
                 stage: [
                     case
                     for code in province_codes
-                    for case in backtest(connection, code, rulebook, stage, as_of)
+                    for case in read_backtest(connection, code, rulebook, stage, as_of)
                 ]
                 for stage in stages
             }

@@ -22,7 +22,7 @@ hit rate at the same point of the quarter (:func:`hit_rate`) beside it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
@@ -31,10 +31,10 @@ import pandas as pd
 
 from otop_sync.transforms.criteria import LEVELS, Number
 from otop_sync.transforms.deltas import products_known_by, shops_known_by
-from otop_sync.transforms.fiscal import Quarter, month_start, sales_due_date
+from otop_sync.transforms.fiscal import Quarter, month_start, quarter_range, sales_due_date
 from otop_sync.transforms.grades import GradeRow, grade_rows, next_grade
 from otop_sync.transforms.kpi import compute_quarter
-from otop_sync.transforms.rules import KpiRules
+from otop_sync.transforms.rules import KpiRules, RuleBook
 from otop_sync.transforms.targets import SATANG, round_half_up
 from otop_sync.transforms.thai import format_be_day, format_be_month
 
@@ -414,3 +414,96 @@ def hit_rate_text(cases: Sequence[BacktestCase]) -> str:
     quarters = len({case.quarter for case in cases})
     percent = round_half_up(rate * 100, Decimal("0.1"))
     return f"{sum(c.hit for c in cases)}/{len(cases)} = {percent}% ({quarters} ไตรมาส)"
+
+
+SalesReader = Callable[[Sequence[date], date], pd.DataFrame]
+"""Reads a province's monthly sales totals per district (``district_code``, ``month``,
+``amount``) for the months given, as recorded by the day given."""
+
+
+@dataclass(frozen=True, slots=True)
+class ProvinceSources:
+    """What a province's outlook is computed from: its registrations, baseline and sales."""
+
+    province_code: str
+    baseline: pd.DataFrame
+    products: pd.DataFrame
+    shops: pd.DataFrame
+    read_sales: SalesReader
+
+
+def outlook_as_of(
+    sources: ProvinceSources, quarter: Quarter, rulebook: RuleBook, as_of: date
+) -> list[OutlookRow]:
+    """:func:`province_outlook` on what the sources held on ``as_of``."""
+    rules = rulebook.for_year(quarter.fiscal_year)
+    return province_outlook(
+        quarter=quarter,
+        rules=rules,
+        rules_version=rulebook.version,
+        province_code=sources.province_code,
+        baseline=sources.baseline,
+        products=sources.products,
+        shops=sources.shops,
+        sales_by_month=sources.read_sales(months_to_read(quarter, rules.base_year, as_of), as_of),
+        as_of=as_of,
+    )
+
+
+def final_grades(
+    sources: ProvinceSources, quarter: Quarter, rulebook: RuleBook
+) -> dict[str, str | None]:
+    """The quarter's grades per district as of the day they became final
+    (:attr:`Quarter.final_from`), on what was known that day."""
+    rules = rulebook.for_year(quarter.fiscal_year)
+    day = quarter.final_from
+    base = quarter.same_quarter_of(rules.base_year)
+    result = compute_quarter(
+        quarter=quarter,
+        rules=rules,
+        rules_version=rulebook.version,
+        province_code=sources.province_code,
+        baseline=sources.baseline,
+        products=products_known_by(sources.products, day),
+        shops=shops_known_by(sources.shops, day),
+        sales_by_month=sources.read_sales([*base.months, *quarter.months], day),
+        as_of=day,
+    )
+    return {
+        row["district_code"]: row["grade"] if isinstance(row["grade"], str) else None
+        for row in result.grades.to_dict("records")
+    }
+
+
+def backtest(
+    sources: ProvinceSources, quarters: Iterable[Quarter], rulebook: RuleBook, stage: int
+) -> list[BacktestCase]:
+    """Each district of each quarter projected from the first day of ``stage``
+    (:func:`stage_day`) against its final grade, each on what was known on its day."""
+    cases = []
+    for quarter in quarters:
+        final = final_grades(sources, quarter, rulebook)
+        for row in outlook_as_of(sources, quarter, rulebook, stage_day(quarter, stage)):
+            cases.append(
+                BacktestCase(
+                    quarter=quarter,
+                    district_code=row.district_code,
+                    stage=stage,
+                    projected=row.projected_grade,
+                    final=final[row.district_code],
+                    so_far=row.so_far.grade,
+                )
+            )
+    return cases
+
+
+def final_quarters(rulebook: RuleBook, before: date) -> list[Quarter]:
+    """The quarters the rules grade whose grades were final by ``before``, oldest first."""
+    years = sorted(rulebook.years)
+    if not years:
+        return []
+    return [
+        quarter
+        for quarter in quarter_range(Quarter(years[0], 1), Quarter(years[-1], 4))
+        if rulebook.covers(quarter) and quarter.final_from <= before
+    ]

@@ -10,92 +10,38 @@ from datetime import date
 import pandas as pd
 from sqlalchemy import Connection
 
-from otop_sync.transforms.deltas import products_known_by, shops_known_by
-from otop_sync.transforms.fiscal import Quarter, quarter_range
-from otop_sync.transforms.kpi import compute_quarter
+from otop_sync.transforms.fiscal import Quarter
 from otop_sync.transforms.outlook import (
     BacktestCase,
     OutlookRow,
-    months_to_read,
-    province_outlook,
-    stage_day,
+    ProvinceSources,
+    backtest,
+    final_quarters,
+    outlook_as_of,
     stage_of,
 )
 from otop_sync.transforms.rules import RuleBook, RulesError
 from otop_sync.warehouse import queries
 
 
-@dataclass(frozen=True)
-class Sources:
-    """A province's registrations and baseline, read once; sales are read per day."""
-
-    province_code: str
-    products: pd.DataFrame
-    shops: pd.DataFrame
-    baseline: pd.DataFrame
-
-    @classmethod
-    def read(cls, connection: Connection, province_code: str) -> Sources:
-        return cls(
-            province_code,
-            queries.products(connection, [province_code]),
-            queries.shops(connection, [province_code]),
-            queries.baseline(connection, [province_code]),
-        )
-
-
 class OutlookError(RulesError):
     """An outlook asked for a quarter it cannot project."""
 
 
-def _outlook(
-    connection: Connection, sources: Sources, quarter: Quarter, rulebook: RuleBook, as_of: date
-) -> list[OutlookRow]:
-    rules = rulebook.for_year(quarter.fiscal_year)
-    sales = queries.sales_by_month(
-        connection,
-        [sources.province_code],
-        months_to_read(quarter, rules.base_year, as_of),
-        recorded_by=as_of,
-    )
-    return province_outlook(
-        quarter=quarter,
-        rules=rules,
-        rules_version=rulebook.version,
-        province_code=sources.province_code,
-        baseline=sources.baseline,
-        products=sources.products,
-        shops=sources.shops,
-        sales_by_month=sales,
-        as_of=as_of,
-    )
+def province_sources(connection: Connection, province_code: str) -> ProvinceSources:
+    """A province's registrations and baseline, read once; its sales are read per day, with
+    only what was recorded by that day (corrections made later undone, as ``grade --as-of``)."""
 
+    def read_sales(months: Sequence[date], day: date) -> pd.DataFrame:
+        return queries.sales_by_month(connection, [province_code], months, recorded_by=day)
 
-def _final_grades(
-    connection: Connection, sources: Sources, quarter: Quarter, rulebook: RuleBook
-) -> dict[str, str | None]:
-    """The quarter's grades as of the day they became final, per district."""
-    rules = rulebook.for_year(quarter.fiscal_year)
-    day = quarter.final_from
-    base = quarter.same_quarter_of(rules.base_year)
-    sales = queries.sales_by_month(
-        connection, [sources.province_code], [*base.months, *quarter.months], recorded_by=day
+    return ProvinceSources(
+        province_code=province_code,
+        baseline=queries.baseline(connection, [province_code]),
+        products=queries.products(connection, [province_code]),
+        shops=queries.shops(connection, [province_code]),
+        read_sales=read_sales,
     )
-    result = compute_quarter(
-        quarter=quarter,
-        rules=rules,
-        rules_version=rulebook.version,
-        province_code=sources.province_code,
-        baseline=sources.baseline,
-        products=products_known_by(sources.products, day),
-        shops=shops_known_by(sources.shops, day),
-        sales_by_month=sales,
-        as_of=day,
-    )
-    return {
-        row["district_code"]: row["grade"] if isinstance(row["grade"], str) else None
-        for row in result.grades.to_dict("records")
-    }
 
 
 def check_projectable(quarter: Quarter, rulebook: RuleBook, as_of: date) -> None:
@@ -110,38 +56,13 @@ def check_projectable(quarter: Quarter, rulebook: RuleBook, as_of: date) -> None
         )
 
 
-def backtest(
-    connection: Connection,
-    province_code: str,
-    rulebook: RuleBook,
-    stage: int,
-    before: date,
-    sources: Sources | None = None,
+def read_backtest(
+    connection: Connection, province_code: str, rulebook: RuleBook, stage: int, before: date
 ) -> list[BacktestCase]:
-    """Every district of every quarter the rules grade that was final before ``before``:
-    projected from the first day of ``stage`` (:func:`~otop_sync.transforms.outlook.
-    stage_day`) against its final grade, using only what was recorded by each of those days."""
-    sources = sources or Sources.read(connection, province_code)
-    cases = []
-    years = sorted(rulebook.years)
-    if not years:
-        return []
-    for quarter in quarter_range(Quarter(years[0], 1), Quarter(years[-1], 4)):
-        if not rulebook.covers(quarter) or quarter.final_from > before:
-            continue
-        final = _final_grades(connection, sources, quarter, rulebook)
-        for row in _outlook(connection, sources, quarter, rulebook, stage_day(quarter, stage)):
-            cases.append(
-                BacktestCase(
-                    quarter=quarter,
-                    district_code=row.district_code,
-                    stage=stage,
-                    projected=row.projected_grade,
-                    final=final[row.district_code],
-                    so_far=row.so_far.grade,
-                )
-            )
-    return cases
+    """The backtest (:func:`otop_sync.transforms.outlook.backtest`) of every quarter the rules
+    grade that was final by ``before``, projected from ``stage``."""
+    sources = province_sources(connection, province_code)
+    return backtest(sources, final_quarters(rulebook, before), rulebook, stage)
 
 
 @dataclass(frozen=True)
@@ -173,14 +94,14 @@ def read_outlook(
     stage = stage_of(quarter, as_of)
     outlooks = []
     for code in province_codes:
-        sources = Sources.read(connection, code)
+        sources = province_sources(connection, code)
         outlooks.append(
             Outlook(
                 quarter=quarter,
                 province_code=code,
                 as_of=as_of,
-                rows=_outlook(connection, sources, quarter, rulebook, as_of),
-                backtest=backtest(connection, code, rulebook, stage, as_of, sources),
+                rows=outlook_as_of(sources, quarter, rulebook, as_of),
+                backtest=backtest(sources, final_quarters(rulebook, as_of), rulebook, stage),
             )
         )
     return outlooks
