@@ -303,6 +303,16 @@ def _needs(
     return tuple(needs)
 
 
+def products_by(products: pd.DataFrame, day: date) -> pd.DataFrame:
+    """:func:`products_known_by`, which also takes a province with no product at all."""
+    return products if products.empty else products_known_by(products, day)
+
+
+def shops_by(shops: pd.DataFrame, day: date) -> pd.DataFrame:
+    """:func:`shops_known_by`, which also takes a province with no shop at all."""
+    return shops if shops.empty else shops_known_by(shops, day)
+
+
 def province_outlook(
     *,
     quarter: Quarter,
@@ -322,8 +332,8 @@ def province_outlook(
     :func:`months_to_read`; products and shops are those of the province, of which only what
     was registered (or cancelled) by ``as_of`` counts.
     """
-    products = products_known_by(products, as_of)
-    shops = shops_known_by(shops, as_of)
+    products = products_by(products, as_of)
+    shops = shops_by(shops, as_of)
     common = {
         "quarter": quarter,
         "rules": rules,
@@ -464,8 +474,8 @@ def final_grades(
         rules_version=rulebook.version,
         province_code=sources.province_code,
         baseline=sources.baseline,
-        products=products_known_by(sources.products, day),
-        shops=shops_known_by(sources.shops, day),
+        products=products_by(sources.products, day),
+        shops=shops_by(sources.shops, day),
         sales_by_month=sources.read_sales([*base.months, *quarter.months], day),
         as_of=day,
     )
