@@ -3,7 +3,8 @@
 
 - ``nightly-sync``: for each province (or once for all, ``one_run``) a ``sync-provinces`` run,
   started side by side by ``sync-<codes>`` tasks, whose graph is extract → land → type →
-  extract-summary → validate → load → grade → report; then the report files and the artifacts;
+  extract-summary → validate → load → grade → report; then the report files, the artifacts and
+  the outlook of the run's quarter (``publish-outlook``);
 - ``grade-quarters`` and ``backfill``: a ``grade-provinces`` run per province, grading quarters
   again from the warehouse;
 - ``finalise-quarter``: the day after the last sales of a quarter are due, grade it final;
@@ -417,7 +418,8 @@ def nightly_sync(
     inbox_dir: Path | None = None,
 ) -> list[RunReport]:
     """Sync provinces (each its own run, or ``one_run`` for a single national run), publish
-    artifacts and, for ``report_quarter``, write the quarter's reports."""
+    artifacts and the outlook of the quarter the run's day is in, and, for ``report_quarter``,
+    write the quarter's reports."""
     stop_on_terminate()
     request = SyncRequest(
         provinces=provinces,
