@@ -26,6 +26,12 @@ def plain(text: str) -> str:
         ),
         ([], 2, "Error Invalid value for --quarter: give the quarter to project, or --backtest"),
         (
+            ["--backtest", "--quarter", "2567Q2"],
+            2,
+            "Error Invalid value for --quarter: --backtest projects every quarter final by "
+            "--as-of: leave out --quarter",
+        ),
+        (
             ["--quarter", "2566Q2", "--as-of", "2023-02-20"],
             1,
             "otop-sync: 2566Q2: not graded, KPI rules version 2567.1 cover 2567Q1-Q4, "

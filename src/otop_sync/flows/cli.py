@@ -520,6 +520,11 @@ def outlook(
     day = _as_of(as_of)
     provinces = province or [DEFAULT_PROVINCE]
     if run_backtest:
+        if quarter is not None:
+            raise typer.BadParameter(
+                "--backtest projects every quarter final by --as-of: leave out --quarter",
+                param_hint="--quarter",
+            )
         for line in backtest_lines(backtest_report(Settings(), provinces, day, BACKTEST_STAGES)):
             print(line)
         return
