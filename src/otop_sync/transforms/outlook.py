@@ -43,7 +43,7 @@ RUN_RATE_MONTHS = 3
 
 HIGH_SHARE = Decimal(2) / 3
 LOW_SHARE = Decimal(1) / 3
-"""Shares of the projected quarter sales already recorded above which the projection is said
+"""Shares of the projected quarter sales already recorded from which the projection is said
 to be of high (``สูง``) or medium (``ปานกลาง``) confidence; below :data:`LOW_SHARE`, low."""
 
 SALES_COLUMNS = ["district_code", "month", "amount"]
