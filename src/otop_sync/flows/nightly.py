@@ -3,8 +3,7 @@
 
 - ``nightly-sync``: for each province (or once for all, ``one_run``) a ``sync-provinces`` run,
   started side by side by ``sync-<codes>`` tasks, whose graph is extract → land → type →
-  extract-summary → validate → load → grade → report; then the report files, the artifacts and
-  the outlook of the run's quarter (``publish-outlook``);
+  extract-summary → validate → load → grade → report; then the report files and the artifacts;
 - ``grade-quarters`` and ``backfill``: a ``grade-provinces`` run per province, grading quarters
   again from the warehouse;
 - ``finalise-quarter``: the day after the last sales of a quarter are due, grade it final;
@@ -50,14 +49,13 @@ from otop_sync.errors import OtopSyncError
 from otop_sync.flows import pipeline
 from otop_sync.flows.pipeline import Extracted, SyncOutcome, Typed
 from otop_sync.flows.progress import StepEvent, listening
-from otop_sync.flows.readers import late_report, outlook_report
+from otop_sync.flows.readers import late_report, outlook_of_the_day
 from otop_sync.flows.request import GradeRequest, RunScope, SyncRequest
 from otop_sync.flows.settings import Settings, SourceKind
 from otop_sync.flows.stopping import stop_on_terminate
 from otop_sync.reports.grades import LATE_HEADERS, REPORT_CHANNEL_NOT_CONFIGURED, late_rows
 from otop_sync.reports.outlook import outlook_markdown
 from otop_sync.reports.quarter import build_report, write_reports
-from otop_sync.rules import load_rulebook
 from otop_sync.transforms.fiscal import Quarter, quarter_range
 from otop_sync.transforms.grades import GradeRow, grade_rows
 from otop_sync.warehouse.db import make_engine
@@ -298,15 +296,13 @@ def write_report_files(report: RunReport, quarter: str) -> list[str]:
 @task(name="publish-outlook", cache_policy=NO_CACHE)
 def publish_outlook(report: RunReport) -> list[str]:
     """The outlook of the quarter the run's day falls in, as a Markdown artifact per province
-    (``outlook-57``); nothing when the rules do not grade that quarter. Returns the keys."""
-    settings = Settings()
-    quarter = Quarter.of(report.as_of)
-    reason = load_rulebook(settings.rules_file).not_covered(quarter)
+    (``outlook-57``), with the Markdown of :mod:`otop_sync.reports.outlook`; nothing when the
+    rules do not grade that quarter. Returns the keys."""
+    outlooks, reason = outlook_of_the_day(Settings(), report.province_codes, report.as_of)
     if reason is not None:
         get_run_logger().info("no outlook: %s", reason)
-        return []
     keys = []
-    for outlook in outlook_report(settings, report.province_codes, quarter, report.as_of):
+    for outlook in outlooks:
         keys.append(_key("outlook", outlook.province_code))
         create_markdown_artifact(key=keys[-1], markdown=outlook_markdown(outlook))
     return keys

@@ -94,6 +94,18 @@ def outlook_report(
         engine.dispose()
 
 
+def outlook_of_the_day(
+    settings: Settings, province_codes: Sequence[str], as_of: date
+) -> tuple[list[Outlook], str | None]:
+    """The outlook of the quarter ``as_of`` falls in, for the nightly run; none, with the
+    reason, when the rules do not grade that quarter."""
+    quarter = Quarter.of(as_of)
+    reason = load_rulebook(settings.rules_file).not_covered(quarter)
+    if reason is not None:
+        return [], reason
+    return outlook_report(settings, province_codes, quarter, as_of), None
+
+
 def backtest_report(
     settings: Settings, province_codes: Sequence[str], as_of: date, stages: Sequence[int]
 ) -> dict[int, list[BacktestCase]]:
