@@ -5,7 +5,12 @@ from datetime import date
 
 import pytest
 from prefect.client.orchestration import get_client
-from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
+from prefect.client.schemas.filters import (
+    ArtifactFilter,
+    ArtifactFilterFlowRunId,
+    FlowRunFilter,
+    FlowRunFilterId,
+)
 from sqlalchemy import text
 
 from otop_sync.flows.nightly import backfill, deadline_monitor, nightly_sync
@@ -30,6 +35,15 @@ def artifacts(flow_run_id):
             artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[flow_run_id]))
         )
     return {a.key: a for a in found}
+
+
+def task_runs(flow_run_id, name):
+    """The flow run's task runs of a task, by the task's name."""
+    with get_client(sync_client=True) as client:
+        found = client.read_task_runs(
+            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id]))
+        )
+    return [run for run in found if run.name.startswith(name)]
 
 
 def sync(mock_cdd, **extra):
@@ -66,6 +80,10 @@ def test_nightly_sync_publishes_grades_artifacts_and_reports(mock_cdd, flow_sett
     assert found["grades-57"].type == "table"
     assert "sales.reconciles_with_summary" in found["sync-summary-57"].data
     assert sorted(p.rsplit(".", 1)[1] for p in report.reports) == ["csv", "html", "md", "xlsx"]
+    # the outlook task ran; 2569Q1, the quarter of AS_OF, is not graded, so it made no artifact
+    [outlook] = task_runs(state.state_details.flow_run_id, "publish-outlook")
+    assert outlook.state.is_completed()
+    assert not any(key.startswith("outlook") for key in found)
 
 
 def test_unchanged_source_is_skipped(mock_cdd, flow_settings):

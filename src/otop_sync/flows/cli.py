@@ -487,6 +487,56 @@ def monitor(
     _console().print(late_table(late_rows(report.late), day))
 
 
+BACKTEST_STAGES = (0, 1, 2)
+"""The points of a quarter the backtest projects from: 0, 1 or 2 of its months due."""
+
+
+@app.command()
+def outlook(
+    quarter: Annotated[
+        Quarter | None,
+        typer.Option(
+            "--quarter", parser=_quarter, metavar="YYYYQn", help="Fiscal quarter, e.g. 2567Q2."
+        ),
+    ] = None,
+    province: ProvinceOption = None,
+    as_of: AsOfOption = None,
+    warehouse: WarehouseOption = None,
+    run_backtest: Annotated[
+        bool,
+        typer.Option(
+            "--backtest",
+            help="Instead: project every quarter final by --as-of from 0, 1 and 2 months due "
+            "and print how often the projected grade was the final one.",
+        ),
+    ] = False,
+) -> None:
+    """The grade each district is heading for in a quarter, from what is recorded so far, and
+    what it needs per remaining month to reach the next grade."""
+    from otop_sync.flows.readers import backtest_report, outlook_report
+    from otop_sync.reports.outlook import backtest_lines, outlook_lines
+
+    _warehouse_url(warehouse)
+    day = _as_of(as_of)
+    provinces = province or [DEFAULT_PROVINCE]
+    if run_backtest:
+        if quarter is not None:
+            raise typer.BadParameter(
+                "--backtest projects every quarter final by --as-of: leave out --quarter",
+                param_hint="--quarter",
+            )
+        for line in backtest_lines(backtest_report(Settings(), provinces, day, BACKTEST_STAGES)):
+            print(line)
+        return
+    if quarter is None:
+        raise typer.BadParameter(
+            "give the quarter to project, or --backtest", param_hint="--quarter"
+        )
+    for found in outlook_report(Settings(), provinces, quarter, day):
+        for line in outlook_lines(found):
+            print(line)
+
+
 def main() -> None:
     """Entry point: keep Prefect quiet and offline, run the app, and turn otop-sync's own
     errors into a one-line reason."""

@@ -56,11 +56,12 @@ from otop_sync.errors import OtopSyncError
 from otop_sync.flows import pipeline
 from otop_sync.flows.pipeline import Extracted, SyncOutcome, Typed
 from otop_sync.flows.progress import StepEvent, listening
-from otop_sync.flows.readers import late_report
+from otop_sync.flows.readers import late_report, outlook_of_the_day
 from otop_sync.flows.request import GradeRequest, RunScope, SyncRequest
 from otop_sync.flows.settings import Settings, SourceKind
 from otop_sync.flows.stopping import stop_on_terminate
 from otop_sync.reports.grades import LATE_HEADERS, REPORT_CHANNEL_NOT_CONFIGURED, late_rows
+from otop_sync.reports.outlook import outlook_markdown
 from otop_sync.reports.quarter import build_report, write_reports
 from otop_sync.transforms.districts import province_codes as province_codes_all
 from otop_sync.transforms.fiscal import Quarter, quarter_range
@@ -300,6 +301,21 @@ def write_report_files(report: RunReport, quarter: str) -> list[str]:
     return paths
 
 
+@task(name="publish-outlook", cache_policy=NO_CACHE)
+def publish_outlook(report: RunReport) -> list[str]:
+    """The outlook of the quarter the run's day falls in, as a Markdown artifact per province
+    (``outlook-57``), with the Markdown of :mod:`otop_sync.reports.outlook`; nothing when the
+    rules do not grade that quarter. Returns the keys."""
+    outlooks, reason = outlook_of_the_day(Settings(), report.province_codes, report.as_of)
+    if reason is not None:
+        get_run_logger().info("no outlook: %s", reason)
+    keys = []
+    for outlook in outlooks:
+        keys.append(_key("outlook", outlook.province_code))
+        create_markdown_artifact(key=keys[-1], markdown=outlook_markdown(outlook))
+    return keys
+
+
 @task(cache_policy=NO_CACHE)
 def late_task(scope: RunScope) -> tuple[list[dict[str, str]], bool]:
     """Districts late with sales or the Shop ชุมชน report, as the monitor's rows; and whether
@@ -406,7 +422,8 @@ def nightly_sync(
     inbox_dir: Path | None = None,
 ) -> list[RunReport]:
     """Sync provinces (each its own run, or ``one_run`` for a single national run), publish
-    artifacts and, for ``report_quarter``, write the quarter's reports."""
+    artifacts and the outlook of the quarter the run's day is in, and, for ``report_quarter``,
+    write the quarter's reports."""
     stop_on_terminate()
     request = SyncRequest(
         provinces=provinces,
@@ -425,6 +442,7 @@ def nightly_sync(
         if request.report_quarter:
             report.reports = write_report_files(report, request.report_quarter)
         publish_artifacts(report)
+        publish_outlook(report)
     _raise_failures(runs, "province syncs")
     return reports
 

@@ -10,9 +10,11 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from otop_sync.flows.settings import Settings
+from otop_sync.rules import load_rulebook
 from otop_sync.transforms.deadlines import last_due_month, late_districts, sales_months_due
 from otop_sync.transforms.districts import districts_of
-from otop_sync.transforms.fiscal import shop_report_due_date
+from otop_sync.transforms.fiscal import Quarter, shop_report_due_date
+from otop_sync.transforms.outlook import BacktestCase
 from otop_sync.warehouse import queries
 from otop_sync.warehouse.db import (
     WarehouseError,
@@ -21,6 +23,7 @@ from otop_sync.warehouse.db import (
     head_revision,
     make_engine,
 )
+from otop_sync.warehouse.outlook import Outlook, check_projectable, read_backtest, read_outlook
 
 
 def require_current_schema(engine: Engine) -> None:
@@ -73,3 +76,53 @@ def late_report(settings: Settings, province_codes: Sequence[str], as_of: date) 
     names = {d.code: d.name_th for d in districts}
     late = late.assign(district_name_th=late["district_code"].map(names))
     return LateReport(as_of=as_of, late=late, report_channel_configured=configured)
+
+
+def outlook_report(
+    settings: Settings, province_codes: Sequence[str], quarter: Quarter, as_of: date
+) -> list[Outlook]:
+    """Each province's outlook for a quarter as of a day, with the backtest at the same point
+    of the quarter (:func:`otop_sync.warehouse.outlook.read_outlook`). Only reads."""
+    rulebook = load_rulebook(settings.rules_file)
+    check_projectable(quarter, rulebook, as_of)
+    engine = make_engine(settings.warehouse_url)
+    try:
+        require_current_schema(engine)
+        with engine.connect() as connection:
+            return read_outlook(connection, quarter, province_codes, rulebook, as_of)
+    finally:
+        engine.dispose()
+
+
+def outlook_of_the_day(
+    settings: Settings, province_codes: Sequence[str], as_of: date
+) -> tuple[list[Outlook], str | None]:
+    """The outlook of the quarter ``as_of`` falls in, for the nightly run; none, with the
+    reason, when the rules do not grade that quarter."""
+    quarter = Quarter.of(as_of)
+    reason = load_rulebook(settings.rules_file).not_covered(quarter)
+    if reason is not None:
+        return [], reason
+    return outlook_report(settings, province_codes, quarter, as_of), None
+
+
+def backtest_report(
+    settings: Settings, province_codes: Sequence[str], as_of: date, stages: Sequence[int]
+) -> dict[int, list[BacktestCase]]:
+    """Per stage, the backtest of every quarter final by ``as_of`` in the provinces. Only
+    reads."""
+    engine = make_engine(settings.warehouse_url)
+    rulebook = load_rulebook(settings.rules_file)
+    try:
+        require_current_schema(engine)
+        with engine.connect() as connection:
+            return {
+                stage: [
+                    case
+                    for code in province_codes
+                    for case in read_backtest(connection, code, rulebook, stage, as_of)
+                ]
+                for stage in stages
+            }
+    finally:
+        engine.dispose()

@@ -91,6 +91,8 @@ class Criterion(ABC):
     """The kind's name, as the rules TOML and the warehouse (``kpi_grade_criterion``) write it."""
     label_th: ClassVar[str]
     """How reports name what is missing, e.g. ``ยอดจำหน่าย``."""
+    count_word_th: ClassVar[str] = "ราย"
+    """The word counted units take in Thai text (``อีก 2 ราย``); counts only."""
     unit: ClassVar[Unit]
     target_columns: ClassVar[tuple[str, ...]]
     """The target table columns this criterion gives per district (``kpi_target``)."""

@@ -28,6 +28,7 @@ class ProductsAdded(Criterion):
 
     name = "products"
     label_th = "ผลิตภัณฑ์"
+    count_word_th = "รายการ"
     unit = "count"
     target_columns = ("products_target",)
 
