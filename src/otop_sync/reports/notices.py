@@ -32,14 +32,15 @@ def _district(code: str, name: object) -> str:
     return f"อำเภอ{name} ({code})" if isinstance(name, str) and name else f"อำเภอรหัส {code}"
 
 
-def nudge_notice(pending: pd.DataFrame, as_of: date) -> Notice | None:
+def nudge_notice(pending: pd.DataFrame, as_of: date, province_name: str) -> Notice | None:
     """Before a deadline: per district, what it has not recorded or reported yet and by when
     (rows of :func:`~otop_sync.transforms.deadlines.pending_districts` with
     ``district_name_th``); None when nobody has anything pending."""
     if pending.empty:
         return None
     lines = [
-        f"อำเภอที่ยังไม่บันทึกหรือยังไม่รายงานข้อมูล OTOP ณ {format_be_date(as_of)} กรุณาดำเนินการให้ทันกำหนด",
+        f"จังหวัด{province_name}: อำเภอที่ยังไม่บันทึกหรือยังไม่รายงานข้อมูล OTOP "
+        f"ณ {format_be_date(as_of)} กรุณาดำเนินการให้ทันกำหนด",
     ]
     for code, rows in pending.groupby("district_code", sort=True):
         lines += ["", _district(str(code), rows["district_name_th"].iloc[0])]
@@ -51,23 +52,23 @@ def nudge_notice(pending: pd.DataFrame, as_of: date) -> Notice | None:
                 f"ภายใน {format_be_date(row.due)} ({when})"
             )
     districts = pending["district_code"].nunique()
-    subject = f"เตือนก่อนครบกำหนดส่งข้อมูล OTOP: {districts} อำเภอยังไม่ดำเนินการ"
+    subject = f"เตือนก่อนครบกำหนดส่งข้อมูล OTOP จังหวัด{province_name}: {districts} อำเภอยังไม่ดำเนินการ"
     return Notice(subject=subject, body="\n".join(lines))
 
 
-def late_notice(rows: Sequence[dict[str, str]], as_of: date) -> Notice | None:
+def late_notice(rows: Sequence[dict[str, str]], as_of: date, province_name: str) -> Notice | None:
     """After a deadline: the monitor's late rows (:func:`~otop_sync.reports.grades.late_rows`)
     per district; None when nobody is late."""
     if not rows:
         return None
-    lines = [f"อำเภอที่ยังไม่รายงานหรือรายงานล่าช้า ณ {format_be_date(as_of)}"]
+    lines = [f"จังหวัด{province_name}: อำเภอที่ยังไม่รายงานหรือรายงานล่าช้า ณ {format_be_date(as_of)}"]
     seen: list[str] = []
     for row in rows:
         if row["district_code"] not in seen:
             seen.append(row["district_code"])
             lines += ["", _district(row["district_code"], row["district"])]
         lines.append(f"- {row['what']} {row['month']} กำหนด {row['due']}: {row['status']}")
-    subject = f"อำเภอที่เลยกำหนดส่งข้อมูล OTOP: {len(seen)} อำเภอ"
+    subject = f"อำเภอที่เลยกำหนดส่งข้อมูล OTOP จังหวัด{province_name}: {len(seen)} อำเภอ"
     return Notice(subject=subject, body="\n".join(lines))
 
 
