@@ -97,6 +97,7 @@ def test_nightly_deployment_runs_on_a_worker(prefect_server, mock_cdd, tmp_path)
     for name in (
         "nightly-sync/nightly",
         "deadline-monitor/deadline-monitor",
+        "deadline-nudge/deadline-nudge",
         "finalise-quarter/finalise-quarter",
         "backfill/backfill",
     ):
