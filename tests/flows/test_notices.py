@@ -60,10 +60,49 @@ def received(channels):
     return hooks, mails
 
 
-@pytest.mark.usefixtures("flow_settings")
-def test_nudge_before_and_late_list_after_the_deadlines(mock_cdd, channels, monkeypatch):
-    monkeypatch.setenv("OTOP_NUDGE_BLOCKS", f'["{channels.blocks[0]}", "{channels.blocks[1]}"]')
-    assert sync(mock_cdd).is_completed()
+def test_stale_and_slow_run_alerts_then_nudge_and_late_list(
+    mock_cdd, channels, flow_settings, monkeypatch
+):
+    """A nightly run alerts ops to a source unchanged past its cycle and to a run far longer
+    than usual; then, on the warehouse it loaded, the district offices are nudged before the
+    deadlines and told who is late after them (one sync for both)."""
+    blocks = f'["{channels.blocks[0]}", "{channels.blocks[1]}"]'
+    monkeypatch.setenv("OTOP_OPS_ALERT_BLOCKS", blocks)
+    monkeypatch.setenv("OTOP_NUDGE_BLOCKS", blocks)
+    # The sales are configured to change every day, and one earlier run took 0.01 s.
+    engine = make_engine(flow_settings["warehouse_url"])
+    upgrade(engine)
+    earlier = datetime.now(UTC) - timedelta(days=1)
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO sync_run (run_id, source, province_codes, as_of, started_at, "
+                "finished_at, status, rows_read, rows_loaded, rows_quarantined) VALUES "
+                "('earlier', 'mock', '57', :as_of, :start, :end, 'completed', 0, 0, 0)"
+            ),
+            {"as_of": AS_OF, "start": earlier, "end": earlier + timedelta(seconds=0.01)},
+        )
+    engine.dispose()
+    monkeypatch.setenv("OTOP_FRESHNESS_DAYS", '{"sales": 0}')
+    monkeypatch.setenv("OTOP_SLOW_RUN_HISTORY", "1")
+    with temporary_settings({PREFECT_UI_URL: UI}):
+        state = sync(mock_cdd)
+    assert state.is_completed(), state.message
+    hooks, mails = received(channels)
+    assert hooks == mails
+    stale, slow = hooks
+    link = f" ดูที่ {UI}/runs/flow-run/{state.state_details.flow_run_id}"
+    assert stale[0] == "otop-sync ข้อมูล sales ไม่เปลี่ยนนานผิดปกติ"
+    assert stale[1].startswith("otop-sync ข้อมูล sales ไม่เปลี่ยนมา 0.0 วัน (ตั้งแต่ ")
+    assert " เกินรอบปกติ 0.0 วัน: otop:/otop/export/sales.csv?province=57&" in stale[1]
+    assert stale[1].endswith(link)
+    assert slow[0] == "otop-sync sync 57 ใช้เวลานานผิดปกติ"
+    assert slow[1].startswith("otop-sync sync 57 ใช้เวลา ")
+    assert " นานกว่าปกติ " in slow[1]
+    assert slow[1].endswith(f" เท่า (ปกติ 0.0 วินาที){link}")
+    channels.webhook.received.clear()
+    channels.inbox.messages.clear()
+    channels.inbox.recipients.clear()
 
     # 13 November 2568: October's Shop ชุมชน report is due on the 15th and October's sales on
     # the 18th; the mock's data end in September, so every district has both still to do.
@@ -124,9 +163,9 @@ def test_a_nudge_not_delivered_fails_the_run(channels, flow_settings, monkeypatc
     assert len(channels.webhook.received) == 1  # tried, refused
 
 
-def test_ops_alerts_reach_ops(mock_cdd, channels, flow_settings, monkeypatch):
+@pytest.mark.usefixtures("flow_settings")
+def test_a_critical_expectation_alerts_ops_with_the_run_link(mock_cdd, channels, monkeypatch):
     monkeypatch.setenv("OTOP_OPS_ALERT_BLOCKS", f'["{channels.blocks[0]}", "{channels.blocks[1]}"]')
-    # A critical expectation stops the first run.
     mock_cdd.set_faults("summary_drift@report")
     with temporary_settings({PREFECT_UI_URL: UI}):
         failed = sync(mock_cdd)
@@ -142,37 +181,3 @@ def test_ops_alerts_reach_ops(mock_cdd, channels, flow_settings, monkeypatch):
     )
     assert line.endswith(f" ดูที่ {UI}/runs/flow-run/{run_id}")
     assert "\n" not in line
-
-    # The next run completes, but the sales have been configured to change every day and the
-    # run took far longer than the one run before it.
-    mock_cdd.set_faults("")
-    engine = make_engine(flow_settings["warehouse_url"])
-    upgrade(engine)
-    earlier = datetime.now(UTC) - timedelta(days=1)
-    with engine.begin() as connection:
-        connection.execute(
-            text(
-                "INSERT INTO sync_run (run_id, source, province_codes, as_of, started_at, "
-                "finished_at, status, rows_read, rows_loaded, rows_quarantined) VALUES "
-                "('earlier', 'mock', '57', :as_of, :start, :end, 'completed', 0, 0, 0)"
-            ),
-            {"as_of": AS_OF, "start": earlier, "end": earlier + timedelta(seconds=0.01)},
-        )
-    engine.dispose()
-    monkeypatch.setenv("OTOP_FRESHNESS_DAYS", '{"sales": 0}')
-    monkeypatch.setenv("OTOP_SLOW_RUN_HISTORY", "1")
-    with temporary_settings({PREFECT_UI_URL: UI}):
-        state = sync(mock_cdd)
-    assert state.is_completed(), state.message
-    hooks, mails = received(channels)
-    assert hooks == mails
-    stale, slow = hooks[1:]
-    link = f" ดูที่ {UI}/runs/flow-run/{state.state_details.flow_run_id}"
-    assert stale[0] == "otop-sync ข้อมูล sales ไม่เปลี่ยนนานผิดปกติ"
-    assert stale[1].startswith("otop-sync ข้อมูล sales ไม่เปลี่ยนมา 0.0 วัน (ตั้งแต่ ")
-    assert " เกินรอบปกติ 0.0 วัน: otop:/otop/export/sales.csv?province=57&" in stale[1]
-    assert stale[1].endswith(link)
-    assert slow[0] == "otop-sync sync 57 ใช้เวลานานผิดปกติ"
-    assert slow[1].startswith("otop-sync sync 57 ใช้เวลา ")
-    assert " นานกว่าปกติ " in slow[1]
-    assert slow[1].endswith(f" เท่า (ปกติ 0.0 วินาที){link}")
