@@ -100,6 +100,7 @@ def test_national_deployment_runs_the_nightly_one_per_province_on_a_worker(
         "nightly-sync/nightly",
         "national-sync/national",
         "deadline-monitor/deadline-monitor",
+        "deadline-nudge/deadline-nudge",
         "finalise-quarter/finalise-quarter",
         "backfill/backfill",
     ):

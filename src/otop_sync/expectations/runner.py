@@ -16,6 +16,7 @@ import pandas as pd
 
 from otop_sync.errors import OtopSyncError
 from otop_sync.expectations.context import gx
+from otop_sync.expectations.offline_docs import serve_offline
 from otop_sync.expectations.severity import Severities
 from otop_sync.expectations.suites import suite_columns, validation_frame
 from otop_sync.transforms.rows import FIRST_DATA_LINE, RowIssue
@@ -152,12 +153,16 @@ class Validator:
         self._keys.append(key)
 
     def build_docs(self) -> Path | None:
-        """Write the run's Data Docs; the path of the index page, if a site is configured."""
+        """Write the run's Data Docs, served from the package's own copies of the styles and
+        scripts (they render with no internet); the path of the index page, if a site is
+        configured."""
         sites = self.context.build_data_docs(resource_identifiers=self._keys)
         if not sites:
             return None
         url = next(iter(sites.values()))
-        return Path(url.removeprefix("file://"))
+        index = Path(url.removeprefix("file://"))
+        serve_offline(index.parent)
+        return index
 
     def check_dataset(
         self,

@@ -9,7 +9,15 @@
 - ``grade-quarters`` and ``backfill``: a ``grade-provinces`` run per province, grading quarters
   again from the warehouse;
 - ``finalise-quarter``: the day after the last sales of a quarter are due, grade it final;
-- ``deadline-monitor``: districts late with last month's sales or Shop ชุมชน report.
+- ``deadline-monitor``: districts late with last month's sales or Shop ชุมชน report, sent to
+  the district offices' notification blocks;
+- ``deadline-nudge``: before the 15th and the 18th, districts that have not yet reported or
+  recorded, sent through the same blocks.
+
+Ops are alerted through their own notification blocks when a scheduled flow fails or crashes
+(a flow hook, with the reason on one line and a link to the run), and after each nightly run
+when a source has not changed for longer than its usual cycle or the run took far longer than
+usual.
 
 Parameters are a typed, secret-free run request (:mod:`otop_sync.flows.request`): the warehouse
 URL, the CDD account and every other setting are read from the environment inside the tasks.
@@ -32,7 +40,7 @@ import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -48,24 +56,37 @@ from prefect.concurrency.sync import concurrency
 from prefect.deployments import run_deployment
 from prefect.futures import PrefectFuture, wait
 from prefect.runtime import flow_run, task_run
+from prefect.utilities.urls import url_for
 from sqlalchemy import Connection
 
 from otop_sync.connectors.errors import TRANSIENT_ERRORS
 from otop_sync.connectors.extract import Extract
+from otop_sync.connectors.notify import NotifyError, send_notice
 from otop_sync.errors import OtopSyncError
 from otop_sync.flows import pipeline
 from otop_sync.flows.pipeline import Extracted, SyncOutcome, Typed
 from otop_sync.flows.progress import StepEvent, listening
-from otop_sync.flows.readers import late_report, outlook_of_the_day
+from otop_sync.flows.readers import late_report, outlook_of_the_day, pending_report
 from otop_sync.flows.request import GradeRequest, RunScope, SyncRequest
 from otop_sync.flows.settings import Settings, SourceKind
 from otop_sync.flows.stopping import stop_on_terminate
 from otop_sync.reports.grades import LATE_HEADERS, REPORT_CHANNEL_NOT_CONFIGURED, late_rows
+from otop_sync.reports.notices import (
+    Notice,
+    failure_notice,
+    late_notice,
+    nudge_notice,
+    slow_notice,
+    stale_notice,
+)
 from otop_sync.reports.outlook import outlook_markdown
 from otop_sync.reports.quarter import build_report, write_reports
+from otop_sync.transforms.alerts import CRITICAL, failure_kind, stale_sources, usual_seconds
+from otop_sync.transforms.districts import province
 from otop_sync.transforms.districts import province_codes as province_codes_all
 from otop_sync.transforms.fiscal import Quarter, quarter_range
 from otop_sync.transforms.grades import GradeRow, grade_rows
+from otop_sync.warehouse import queries
 from otop_sync.warehouse.db import make_engine
 
 
@@ -329,6 +350,101 @@ def late_task(scope: RunScope) -> tuple[list[dict[str, str]], bool]:
     return rows, report.report_channel_configured
 
 
+def _run_url(flow_run_id: object) -> str | None:
+    """The Prefect UI's page of a flow run (None when no UI address is known)."""
+    return url_for("flow-run", obj_id=str(flow_run_id)) if flow_run_id else None
+
+
+def _send_all(blocks: list[str], notices: list[Notice]) -> None:
+    """Send each notice through every block; raise when a channel did not take one."""
+    failures = [failure for notice in notices for failure in send_notice(blocks, notice)]
+    if failures:
+        raise NotifyError("notices not sent: " + "; ".join(failures))
+
+
+@task(cache_policy=NO_CACHE)
+def nudge_task(scope: RunScope) -> list[Notice]:
+    """Per province, the districts that have not yet recorded the sales (due the 18th) or sent
+    the Shop ชุมชน report (due the 15th) due within the next days, sent to the district
+    offices' blocks (``OTOP_NUDGE_BLOCKS``)."""
+    settings = Settings()
+    logger = get_run_logger()
+    notices = []
+    for code in scope.provinces:
+        report = pending_report(settings, [code], scope.as_of, settings.nudge_within_days)
+        if not report.report_channel_configured:
+            logger.warning(REPORT_CHANNEL_NOT_CONFIGURED)
+        notice = nudge_notice(report.late, scope.as_of, province(code).name_th)
+        districts = report.late["district_code"].nunique()
+        logger.info("%s: %s districts to nudge as of %s", code, districts, scope.as_of)
+        if notice:
+            notices.append(notice)
+    if not settings.nudge_blocks:
+        logger.warning("no nudge sent: OTOP_NUDGE_BLOCKS names no notification block")
+    _send_all(settings.nudge_blocks, notices)
+    return notices
+
+
+@task(cache_policy=NO_CACHE)
+def send_late_task(rows: list[dict[str, str]], scope: RunScope) -> list[Notice]:
+    """The monitor's late rows, one notice per province, sent to the district offices'
+    blocks (``OTOP_NUDGE_BLOCKS``)."""
+    settings = Settings()
+    notices = []
+    for code in scope.provinces:
+        mine = [row for row in rows if row["district_code"].startswith(code)]
+        notice = late_notice(mine, scope.as_of, province(code).name_th)
+        if notice:
+            notices.append(notice)
+    _send_all(settings.nudge_blocks, notices)
+    return notices
+
+
+@task(cache_policy=NO_CACHE)
+def watch_runs_task(reports: list[RunReport]) -> list[Notice]:
+    """Alert ops (``OTOP_OPS_ALERT_BLOCKS``) to sources the runs found unchanged for longer
+    than their usual cycle, and to runs that took far longer than usual."""
+    settings = Settings()
+    url = _run_url(flow_run.id)
+    now = datetime.now(UTC)
+    notices = []
+    engine = make_engine(settings.warehouse_url)
+    try:
+        with engine.connect() as connection:
+            for report in reports:
+                changes = queries.payload_changes(connection, report.run_id)
+                notices += [
+                    stale_notice(source, url)
+                    for source in stale_sources(
+                        changes, now, settings.freshness_days, settings.freshness_factor
+                    )
+                ]
+                seconds, earlier = queries.run_seconds(connection, report.run_id, 20)
+                usual = usual_seconds(
+                    seconds, earlier, settings.slow_run_factor, settings.slow_run_history
+                )
+                if usual is not None:
+                    what = f"sync {', '.join(report.province_codes)}"
+                    notices.append(slow_notice(what, seconds, usual, url))
+    finally:
+        engine.dispose()
+    logger = get_run_logger()
+    for notice in notices:
+        logger.warning(notice.body)
+        send_notice(settings.ops_alert_blocks, notice)  # a channel down does not fail the sync
+    return notices
+
+
+def alert_ops(flow: Any, run: Any, state: Any) -> None:
+    """Flow hook (on failure, on crash): tell ops, in one line, why the run ended so, with
+    the link to the run. Never raises: the run's own state is what counts."""
+    error = state.result(raise_on_failure=False) if state.is_failed() else None
+    reason = str(error) if isinstance(error, BaseException) else str(state.message or "")
+    kind = failure_kind(error if isinstance(error, BaseException) else None, state.is_crashed())
+    notice = failure_notice(flow.name, kind, reason, _run_url(run.id))
+    send_notice(Settings().ops_alert_blocks, notice)
+
+
 # --- Flows: wiring only
 
 
@@ -402,16 +518,27 @@ def _reason(state: Any) -> str:
     return str(error) if isinstance(error, BaseException) else str(state.message)
 
 
+def _cause(states: list[Any]) -> BaseException | None:
+    """The error a run's failure is raised from, so that ops alerts can tell why: a critical
+    expectation's, if one stopped a run, else the first."""
+    errors = [state.result(raise_on_failure=False) for state in states]
+    errors = [error for error in errors if isinstance(error, BaseException)]
+    critical = [error for error in errors if failure_kind(error, crashed=False) == CRITICAL]
+    return (critical or errors or [None])[0]
+
+
 def _raise_failures(futures: list[PrefectFuture[RunReport]], what: str) -> None:
     failed = [f.state for f in futures if f.state.is_failed()]
     if len(futures) == 1 and failed:
-        raise OtopSyncError(_reason(failed[0]))
+        raise OtopSyncError(_reason(failed[0])) from _cause(failed)
     if failed:
         reasons = "; ".join(_reason(s) for s in failed)
-        raise OtopSyncError(f"{len(failed)} of {len(futures)} {what} failed: {reasons}")
+        raise OtopSyncError(f"{len(failed)} of {len(futures)} {what} failed: {reasons}") from (
+            _cause(failed)
+        )
 
 
-@flow(name="nightly-sync", log_prints=False)
+@flow(name="nightly-sync", log_prints=False, on_failure=[alert_ops], on_crashed=[alert_ops])
 def nightly_sync(
     provinces: list[str] | None = None,
     as_of: date | None = None,
@@ -443,6 +570,7 @@ def nightly_sync(
             report.reports = write_report_files(report, request.report_quarter)
         publish_artifacts(report)
         publish_outlook(report)
+    watch_runs_task(reports)
     _raise_failures(runs, "province syncs")
     return reports
 
@@ -549,7 +677,7 @@ def backfill(
     return grade_quarters([str(q) for q in quarters], provinces, as_of)
 
 
-@flow(name="finalise-quarter")
+@flow(name="finalise-quarter", on_failure=[alert_ops], on_crashed=[alert_ops])
 def finalise_quarter(
     provinces: list[str] | None = None, as_of: date | None = None
 ) -> list[RunReport]:
@@ -561,7 +689,7 @@ def finalise_quarter(
     return grade_quarters([str(quarter)], list(scope.provinces), scope.as_of)
 
 
-@flow(name="deadline-monitor")
+@flow(name="deadline-monitor", on_failure=[alert_ops], on_crashed=[alert_ops])
 def deadline_monitor(
     provinces: list[str] | None = None, as_of: date | None = None
 ) -> list[dict[str, str]]:
@@ -583,4 +711,13 @@ def deadline_monitor(
         if configured
         else f"{description}; {REPORT_CHANNEL_NOT_CONFIGURED}",
     )
+    send_late_task(rows, scope)
     return rows
+
+
+@flow(name="deadline-nudge", on_failure=[alert_ops], on_crashed=[alert_ops])
+def deadline_nudge(provinces: list[str] | None = None, as_of: date | None = None) -> list[Notice]:
+    """Before the 15th and the 18th: per province, who has not yet sent last month's Shop
+    ชุมชน report or recorded last month's sales, sent to the district offices."""
+    stop_on_terminate()
+    return nudge_task(RunScope(provinces=provinces, as_of=as_of))

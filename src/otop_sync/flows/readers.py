@@ -11,9 +11,15 @@ from sqlalchemy import Engine
 
 from otop_sync.flows.settings import Settings
 from otop_sync.rules import load_rulebook
-from otop_sync.transforms.deadlines import last_due_month, late_districts, sales_months_due
+from otop_sync.transforms.deadlines import (
+    last_due_month,
+    late_districts,
+    next_due_month,
+    pending_districts,
+    sales_months_due,
+)
 from otop_sync.transforms.districts import districts_of
-from otop_sync.transforms.fiscal import Quarter, shop_report_due_date
+from otop_sync.transforms.fiscal import Quarter, sales_due_date, shop_report_due_date
 from otop_sync.transforms.outlook import BacktestCase
 from otop_sync.warehouse import queries
 from otop_sync.warehouse.db import (
@@ -126,3 +132,35 @@ def backtest_report(
             }
     finally:
         engine.dispose()
+
+
+def pending_report(
+    settings: Settings, province_codes: Sequence[str], as_of: date, within_days: int
+) -> LateReport:
+    """Districts that have not yet recorded the sales or sent the Shop ชุมชน report due
+    within ``within_days`` (the next 18th, the next 15th), as of ``as_of``; the report only
+    when the form's responses are loaded. Only reads, like :func:`late_report`."""
+    engine = make_engine(settings.warehouse_url)
+    districts = [d for p in province_codes for d in districts_of(p)]
+    try:
+        require_current_schema(engine)
+        with engine.connect() as connection:
+            configured = queries.form_responses_loaded(connection)
+            pending = pending_districts(
+                [d.code for d in districts],
+                queries.first_sales_recordings(
+                    connection, province_codes, [next_due_month(as_of, sales_due_date)]
+                ),
+                queries.shop_report_responses(
+                    connection, province_codes, next_due_month(as_of, shop_report_due_date)
+                )
+                if configured
+                else None,
+                as_of,
+                within_days,
+            )
+    finally:
+        engine.dispose()
+    names = {d.code: d.name_th for d in districts}
+    pending = pending.assign(district_name_th=pending["district_code"].map(names))
+    return LateReport(as_of=as_of, late=pending, report_channel_configured=configured)

@@ -91,3 +91,23 @@ class Settings(BaseSettings):
     """Prefect retries of a sync whose source did not answer or cut a payload short."""
     task_retry_delay: float = 60.0
     """Seconds before the first such retry (the second waits five times as long)."""
+
+    nudge_blocks: list[str] = []
+    """Prefect notification blocks, as ``<block type slug>/<block name>`` (JSON list), that
+    nudges before a deadline and the late list after it go through, e.g.
+    ``["custom-webhook/district-offices", "otop-smtp-email/district-offices"]``."""
+    nudge_within_days: int = 5
+    """How many days before a deadline (the 15th, the 18th) a district is nudged."""
+    ops_alert_blocks: list[str] = []
+    """Prefect notification blocks that ops alerts go through (same form as nudge_blocks)."""
+    freshness_days: dict[str, float] = {}
+    """The longest a dataset's source may stay unchanged (days), per dataset, as JSON, e.g.
+    ``{"sales": 3, "baseline": 400}``; a dataset not named here is judged by its own cycle."""
+    freshness_factor: float = 3.0
+    """A source unchanged for more than this many times its median interval between changes
+    is stale (once it has changed three times)."""
+    slow_run_factor: float = 3.0
+    """A run longer than this many times the median of the earlier runs is far too long."""
+    slow_run_history: int = 5
+    """How many earlier completed runs (same source and provinces) the median needs; the
+    latest 20 are compared with."""

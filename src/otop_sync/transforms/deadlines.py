@@ -24,8 +24,9 @@ from otop_sync.transforms.thai import format_be_day, format_be_month
 SALES = "sales"
 SHOP_REPORT = "shop_report"
 """What a late row is about: a month's sales, or the month's Shop ชุมชน report."""
-MISSING, LATE, ON_TIME = "missing", "late", "on time"
-"""A row's status: not recorded (reported) by the day, done after the due date, or in time."""
+MISSING, LATE, ON_TIME, PENDING = "missing", "late", "on time", "pending"
+"""A row's status: not recorded (reported) by the day, done after the due date, in time, or
+not done yet with the due date still to come."""
 
 LATE_COLUMNS = [
     "district_code",
@@ -59,6 +60,67 @@ def last_due_month(as_of: date, due: Callable[[date], date]) -> date:
     while due(month) >= as_of:
         month = _previous_month(month)
     return month
+
+
+def next_due_month(as_of: date, due: Callable[[date], date]) -> date:
+    """The month whose deadline (``due(month)``, in the month after it) is the next on or after
+    ``as_of``: on the due day itself the month is still to come, not late."""
+    month = _previous_month(as_of)
+    return month if due(month) >= as_of else month_start(as_of)
+
+
+def pending_districts(
+    districts: Iterable[str],
+    first_recorded: pd.DataFrame,
+    responses: pd.DataFrame | None,
+    as_of: date,
+    within_days: int,
+) -> pd.DataFrame:
+    """Per district, what is due within ``within_days`` of ``as_of`` and not done yet: the
+    next month of sales (due the 18th) not recorded by ``as_of``, and, unless ``responses`` is
+    None (the report channel is not configured), the next month's Shop ชุมชน report (due the
+    15th) not sent by ``as_of``. Status :data:`PENDING`; in district order, the earlier due
+    date first.
+
+    ``first_recorded`` and ``responses`` are as for :func:`late_districts`, for the months
+    :func:`next_due_month` gives.
+    """
+    codes = list(districts)
+    rows = []
+    sales_month = next_due_month(as_of, sales_due_date)
+    report_month = next_due_month(as_of, shop_report_due_date)
+    recorded = {
+        (code, month)
+        for code, month, day in zip(
+            first_recorded["district_code"],
+            first_recorded["month"],
+            first_recorded["recorded_on"],
+            strict=True,
+        )
+        if day <= as_of
+    }
+    reported: set[tuple[str, date]] = set()
+    if responses is not None:
+        reported = {
+            (code, month)
+            for code, month, moment in zip(
+                responses["district_code"],
+                responses["month"],
+                responses["submitted_at"],
+                strict=True,
+            )
+            if moment.date() <= as_of
+        }
+    subjects = [(SALES, sales_month, sales_due_date(sales_month), recorded)]
+    if responses is not None:
+        due = shop_report_due_date(report_month)
+        subjects.append((SHOP_REPORT, report_month, due, reported))
+    subjects.sort(key=lambda subject: subject[2])
+    for code in codes:
+        for what, month, due, done in subjects:
+            if (due - as_of).days <= within_days and (code, month) not in done:
+                rows.append(_row(code, what, month, due, PENDING, None))
+    return _frame(rows)
 
 
 def sales_months_due(as_of: date) -> list[date]:

@@ -4,7 +4,7 @@ typed grade rows the reports show."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pandas as pd
@@ -36,7 +36,9 @@ from otop_sync.warehouse.models import (
     MonthlySales,
     MonthlySalesHistory,
     ProductRegistration,
+    RawFileRecord,
     ShopRegistration,
+    SyncRun,
 )
 
 
@@ -374,3 +376,46 @@ def grade_rows(connection: Connection, quarter: Quarter, province_code: str) -> 
         )
         for row in headers
     ]
+
+
+def _utc(moment: datetime) -> datetime:
+    """A stored moment as an aware UTC datetime (SQLite gives them back naive)."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def payload_changes(connection: Connection, run_id: str) -> pd.DataFrame:
+    """(request_key, dataset, consumed_at): every payload ever loaded for the requests whose
+    payloads the run fetched, changed or not; one row per change of a source."""
+    fetched = select(RawFileRecord.sha256).where(RawFileRecord.run_id == run_id)
+    keys = select(ConsumedPayload.request_key).where(ConsumedPayload.sha256.in_(fetched))
+    statement = select(
+        ConsumedPayload.request_key, ConsumedPayload.dataset, ConsumedPayload.consumed_at
+    ).where(ConsumedPayload.request_key.in_(keys))
+    changes = _frame(connection, statement, ["request_key", "dataset", "consumed_at"])
+    return changes.assign(consumed_at=[_utc(m) for m in changes["consumed_at"]])
+
+
+def run_seconds(connection: Connection, run_id: str, history: int) -> tuple[float, list[float]]:
+    """How long a finished run took, and how long the ``history`` latest completed runs before
+    it of the same source and provinces took (seconds)."""
+    run = connection.execute(
+        select(
+            SyncRun.source, SyncRun.province_codes, SyncRun.started_at, SyncRun.finished_at
+        ).where(SyncRun.run_id == run_id)
+    ).one()
+    if run.finished_at is None:
+        raise ValueError(f"run {run_id} has not finished")
+    earlier = connection.execute(
+        select(SyncRun.started_at, SyncRun.finished_at)
+        .where(
+            SyncRun.status == "completed",
+            SyncRun.source == run.source,
+            SyncRun.province_codes == run.province_codes,
+            SyncRun.started_at < run.started_at,
+            SyncRun.finished_at.is_not(None),
+        )
+        .order_by(SyncRun.started_at.desc())
+        .limit(history)
+    ).all()
+    seconds = (_utc(run.finished_at) - _utc(run.started_at)).total_seconds()
+    return seconds, [(_utc(end) - _utc(start)).total_seconds() for start, end in earlier]
