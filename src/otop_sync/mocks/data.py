@@ -21,6 +21,7 @@ import geothai
 import numpy as np
 import pandas as pd
 
+from otop_sync.errors import OtopSyncError
 from otop_sync.mocks import chiangrai, names
 
 Scale = Literal["province", "national"]
@@ -72,6 +73,10 @@ def fiscal_quarter_months(fiscal_year: int, quarter: int) -> list[int]:
     return [start, start + 1, start + 2]
 
 
+class MockRangeError(OtopSyncError, ValueError):
+    """A "today" later than the mock can generate data for."""
+
+
 @dataclass(frozen=True)
 class MockSpec:
     """What to generate: the seed, the scale, and optionally the mock's "today"."""
@@ -85,7 +90,9 @@ class MockSpec:
 
     def __post_init__(self) -> None:
         if self.today is not None and self.today > DATA_LIMIT:
-            raise ValueError(f"the mock has data up to {DATA_LIMIT} at most, not {self.today}")
+            raise MockRangeError(
+                f"the mock generates data up to {DATA_LIMIT} at most, not up to {self.today}"
+            )
 
     @property
     def until(self) -> date:
