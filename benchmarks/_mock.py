@@ -14,8 +14,9 @@ from pathlib import Path
 import requests
 
 OTOP_SYNC = str(Path(sys.executable).parent / "otop-sync")
-TODAY = date(2025, 11, 15)
-"""The mock's today in benchmarks: every FY2568 sale recorded, whatever the real date."""
+TODAY = date(2025, 10, 31)
+"""The mock's today in benchmarks, whatever the real date: FY2566 to FY2568's sales, the same
+volume every time (October 2025's are recorded from 1 November)."""
 
 
 @contextmanager

@@ -36,7 +36,7 @@ def main() -> None:
     separator = "&" if "?" in args.pg else "?"
     url = f"{args.pg}{separator}options=-csearch_path%3D{schema}"
     try:
-        with tempfile.TemporaryDirectory() as scratch, mock_process("national", AS_OF) as mock_url:
+        with tempfile.TemporaryDirectory() as scratch, mock_process("national") as mock_url:
             os.environ.update(
                 {**QUIET_PREFECT, "OTOP_WAREHOUSE_URL": url, "OTOP_DATA_DIR": f"{scratch}/data"}
             )
