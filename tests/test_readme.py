@@ -58,7 +58,7 @@ NOT_RUNNABLE: dict[str, str] = {
 """README commands that cannot run here, as written there (without a trailing comment unless
 the same command appears with different comments), each with its reason."""
 
-_FENCE = re.compile(r"^(?P<indent>\s*)```(?P<language>[\w+-]*)\s*$")
+_FENCE = re.compile(r"^\s*```\s*(?P<language>[\w+-]*)")
 
 
 def _without_comment(line: str) -> str:
