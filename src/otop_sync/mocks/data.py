@@ -777,9 +777,12 @@ class _Place:
                 "shop_code": [
                     f"S{self.district_codes[d]}{n:04d}" for d, n in zip(local, numbers, strict=True)
                 ],
-                "shop_name": [
+                "shop_name": [  # names by the producer's place in the province, as at first
                     _shop_name(
-                        bool(c), f"{self.district_names[d]} {n}", int(o), self.subdistricts[o]
+                        bool(c),
+                        f"{self.district_names[d]} {n}",
+                        int(o - self.producer_idx[0]),
+                        self.subdistricts[o],
                     )
                     for c, d, n, o in zip(centre, local, numbers, owner, strict=True)
                 ],
