@@ -113,7 +113,7 @@ def test_grade_again_changes_nothing(demo):
 
 def test_sync_from_the_file_inbox(tmp_path):
     inbox = tmp_path / "drop-here"  # not the default folder name: the option must reach the flow
-    exported = run("mock", "export", "--out", str(inbox), cwd=tmp_path)
+    exported = run("mock", "export", "--out", str(inbox), "--today", "2025-11-15", cwd=tmp_path)
     assert exported.returncode == 0, exported.stderr
     warehouse = f"sqlite:///{tmp_path / 'w.db'}"
     sync = (
