@@ -113,7 +113,7 @@ def test_grade_again_changes_nothing(demo):
 
 def test_sync_from_the_file_inbox(tmp_path):
     inbox = tmp_path / "drop-here"  # not the default folder name: the option must reach the flow
-    exported = run("mock", "export", "--out", str(inbox), cwd=tmp_path)
+    exported = run("mock", "export", "--out", str(inbox), "--today", "2025-11-15", cwd=tmp_path)
     assert exported.returncode == 0, exported.stderr
     warehouse = f"sqlite:///{tmp_path / 'w.db'}"
     sync = (
@@ -213,6 +213,26 @@ def test_sync_serves_the_mock_for_another_province(tmp_path):
         )
     engine.dispose()
     assert provinces == ["50"]
+
+
+def test_sync_as_of_a_day_after_fy2568_serves_the_mock_up_to_it_and_grades(tmp_path):
+    result = run(
+        "sync", "--as-of", "2026-11-30",
+        "--warehouse", f"sqlite:///{tmp_path / 'w.db'}", cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "rows for FY2566, FY2567, FY2568, FY2569, FY2570" in result.stdout  # the summary
+    assert "57 grade done in" in result.stdout
+    engine = make_engine(f"sqlite:///{tmp_path / 'w.db'}")
+    with engine.connect() as connection:
+        october_2026 = connection.execute(
+            text("SELECT COUNT(DISTINCT district_code) FROM monthly_sales WHERE month = :m"),
+            {"m": "2026-10-01"},
+        ).scalar_one()
+        graded = connection.execute(text("SELECT COUNT(*) FROM kpi_grade")).scalar_one()
+    engine.dispose()
+    assert october_2026 == 18
+    assert graded == 8 * 18  # 2567Q1 to 2568Q4, the quarters with rules
 
 
 def test_bad_as_of_is_bad_usage(tmp_path):

@@ -286,6 +286,10 @@ def test_bad_input_is_bad_usage_with_the_reason(args, message, tmp_path):
             "otop-sync: 'otop.db' is not a warehouse URL: write sqlite:///otop.db for a SQLite "
             "file, or postgresql://user@host:5432/db\n",
         ),
+        (
+            ["sync", "--as-of", "2034-01-01"],
+            "otop-sync: the mock generates data up to 2033-05-31 at most, not up to 2034-01-01\n",
+        ),
     ],
 )
 def test_a_failure_is_one_line_with_the_cause(args, message, tmp_path):

@@ -4,13 +4,14 @@ import socket
 import subprocess
 import sys
 import time
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import requests
 
 from otop_sync.connectors.files import read_table_file
 from otop_sync.datasets import dataset_for_filename
+from otop_sync.flows.request import today_in_bangkok
 
 OTOP_SYNC = str(Path(sys.executable).parent / "otop-sync")
 
@@ -80,6 +81,22 @@ def test_mock_export_writes_every_dataset_for_the_inbox(tmp_path):
         assert dataset_for_filename(path.name).name == path.name.rsplit("_", 1)[0]
         assert len(read_table_file(path)) > 0
     assert "เชียงราย".encode("cp874") in (tmp_path / "sales_57.csv").read_bytes()
+    # Without --today the mock's today is today: last month's sales are being recorded.
+    today = today_in_bangkok()
+    last_month = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+    assert max(_sales(tmp_path / "sales_57.csv")["month"]) == last_month
+
+
+def test_mock_export_refuses_a_today_past_its_data(tmp_path):
+    result = subprocess.run(
+        [OTOP_SYNC, "mock", "export", "--out", str(tmp_path), "--today", "2033-06-01"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 2
+    words = " ".join(result.stderr.translate({ord(c): " " for c in "│╭╮╰╯─"}).split())
+    assert "Invalid value for --today: the mock generates data up to 2033-05-31 at most" in words
 
 
 def test_mock_export_as_of_a_day_leaves_out_what_came_later(tmp_path):

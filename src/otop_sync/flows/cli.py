@@ -139,7 +139,10 @@ ScaleOption = Annotated[
 
 TodayOption = Annotated[
     str | None,
-    typer.Option(metavar="YYYY-MM-DD", help="The mock's today: nothing later is served."),
+    typer.Option(
+        metavar="YYYY-MM-DD",
+        help="The mock's today: data up to it, nothing later; default today in Bangkok.",
+    ),
 ]
 
 
@@ -156,8 +159,16 @@ def _iso_date(text: str, option: str) -> date:
     return day
 
 
-def _mock_today(text: str | None) -> date | None:
-    return None if text is None else _iso_date(text, "--today")
+def _mock_today(text: str | None) -> date:
+    """The mock's today: the day given, else today in Bangkok; bad usage past its range."""
+    from otop_sync.mocks.data import DATA_LIMIT
+
+    day = today_in_bangkok() if text is None else _iso_date(text, "--today")
+    if day > DATA_LIMIT:
+        raise typer.BadParameter(
+            f"the mock generates data up to {DATA_LIMIT} at most", param_hint="--today"
+        )
+    return day
 
 
 @mock_app.command("serve")

@@ -4,6 +4,11 @@ registrations and the province's baseline sheet, for Chiang Rai or for all 77 pr
 Each province draws from its own random stream (seed, province code), so Chiang Rai is the same
 at province and at national scale. Tables hold compact codes (category numbers, day offsets,
 satang as integers); :mod:`otop_sync.mocks.render` turns slices of them into export text.
+
+The tables are generated through :data:`DATA_UNTIL` at once. A mock whose "today" is later goes
+on month by month up to that day: every later month of a province draws from its own stream
+(seed, province, month), so what lies up to :data:`DATA_UNTIL` is the same whatever the day,
+and a month is the same whichever later day the mock is told is today.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import geothai
 import numpy as np
 import pandas as pd
 
+from otop_sync.errors import OtopSyncError
 from otop_sync.mocks import chiangrai, names
 
 Scale = Literal["province", "national"]
@@ -26,10 +32,22 @@ PRODUCTS_FROM = date(2021, 10, 1)  # FY2565 starts
 SALES_FROM = date(2022, 10, 1)  # FY2566 starts
 DATA_UNTIL = date(2025, 9, 30)  # FY2568 ends
 SHOPS_FROM = date(2023, 9, 1)  # the Digital Wallet programme is announced
-SALES_MONTHS: tuple[date, ...] = tuple(
-    date(SALES_FROM.year + (SALES_FROM.month - 1 + i) // 12, (SALES_FROM.month - 1 + i) % 12 + 1, 1)
-    for i in range(36)
-)
+MONTHS_LIMIT = 128
+"""Sales months the tables can hold (``month_idx`` is an int8): October 2022 to May 2033."""
+
+
+def sales_month(index: int) -> date:
+    """The first day of the sales month at a position counted from SALES_FROM."""
+    months = SALES_FROM.month - 1 + index
+    return date(SALES_FROM.year + months // 12, months % 12 + 1, 1)
+
+
+SALES_MONTHS: tuple[date, ...] = tuple(sales_month(i) for i in range(36))
+"""The months generated at once, FY2566 to FY2568; later ones continue month by month."""
+DATA_LIMIT = sales_month(MONTHS_LIMIT) - timedelta(days=1)
+"""The last day the mock can be told is today."""
+SEASON: tuple[float, ...] = (1.0, 1.05, 1.3, 1.25, 1.0, 0.95, 1.1, 0.9, 0.85, 0.9, 0.95, 1.0)
+"""Sales by month of the fiscal year (October first), relative to the year's level."""
 BASELINE_YEARS: tuple[int, ...] = (2567, 2568)
 BASE_YEAR = 2566
 
@@ -55,6 +73,10 @@ def fiscal_quarter_months(fiscal_year: int, quarter: int) -> list[int]:
     return [start, start + 1, start + 2]
 
 
+class MockRangeError(OtopSyncError, ValueError):
+    """A "today" later than the mock can generate data for."""
+
+
 @dataclass(frozen=True)
 class MockSpec:
     """What to generate: the seed, the scale, and optionally the mock's "today"."""
@@ -63,7 +85,19 @@ class MockSpec:
     scale: Scale = "province"
     province_code: str = chiangrai.PROVINCE_CODE
     today: date | None = None
-    """Leave out what was registered or recorded after this day (None: everything)."""
+    """Leave out what was registered or recorded after this day, and go on up to it when it is
+    later than DATA_UNTIL (None: everything up to DATA_UNTIL)."""
+
+    def __post_init__(self) -> None:
+        if self.today is not None and self.today > DATA_LIMIT:
+            raise MockRangeError(
+                f"the mock generates data up to {DATA_LIMIT} at most, not up to {self.today}"
+            )
+
+    @property
+    def until(self) -> date:
+        """The last day generated: today when later than DATA_UNTIL, else DATA_UNTIL."""
+        return max(self.today or DATA_UNTIL, DATA_UNTIL)
 
     @property
     def province_codes(self) -> list[str]:
@@ -175,10 +209,10 @@ class _ProvinceBuilder:
         )
         cancelled[cancelled > last] = -1
         subdistricts = producers["subdistrict"].to_numpy()[owner]
-        product_names = []
-        for cat, pick, sub in zip(category, item_pick, subdistricts, strict=True):
-            items = names.PRODUCT_ITEMS[names.PRODUCT_CATEGORIES[cat]]
-            product_names.append(f"{items[pick % len(items)]} บ้าน{sub}")
+        product_names = [
+            _product_name(int(cat), int(pick), sub)
+            for cat, pick, sub in zip(category, item_pick, subdistricts, strict=True)
+        ]
         district_idx = producers["district_idx"].to_numpy()[owner]
         codes = producers["producer_code"].to_numpy()[owner]
         sequence = pd.Series(district_idx).groupby(district_idx).cumcount().to_numpy() + 1
@@ -201,7 +235,7 @@ class _ProvinceBuilder:
         n_producers, n_months = len(producers), len(SALES_MONTHS)
         level = rng.lognormal(np.log(4_000_000), 0.9, size=n_producers)  # satang a month
         district_growth = rng.uniform(0.92, 1.15, size=len(self.districts))
-        season = np.array([1.0, 1.05, 1.3, 1.25, 1.0, 0.95, 1.1, 0.9, 0.85, 0.9, 0.95, 1.0] * 3)
+        season = np.array(SEASON * 3)
         local_district = producers["district_idx"].to_numpy() - self.district_offset
         growth = np.ones((n_producers, n_months))
         growth[:, 12:24] = district_growth[local_district][:, None]
@@ -278,10 +312,10 @@ class _ProvinceBuilder:
         chosen = rng.choice(own, size=count, replace=count > len(own))
         producer_idx = np.where(centre, -1, chosen).astype("int32")
         shop_names = [
-            names.CENTRE_NAME.format(f"{district.name_th} {i + 1}")
-            if is_centre
-            else names.SHOP_NAME.format(
-                names.FIRST_NAMES[int(p) % len(names.FIRST_NAMES)],
+            _shop_name(
+                bool(is_centre),
+                f"{district.name_th} {i + 1}",
+                int(p),
                 producers["subdistrict"].iat[int(p)],
             )
             for i, (is_centre, p) in enumerate(zip(centre, chosen, strict=True))
@@ -300,6 +334,17 @@ class _ProvinceBuilder:
 
 def _next_month(first_day: date) -> date:
     return date(first_day.year + first_day.month // 12, first_day.month % 12 + 1, 1)
+
+
+def _product_name(category: int, pick: int, subdistrict: str) -> str:
+    items = names.PRODUCT_ITEMS[names.PRODUCT_CATEGORIES[category]]
+    return f"{items[pick % len(items)]} บ้าน{subdistrict}"
+
+
+def _shop_name(is_centre: bool, centre_label: str, producer: int, subdistrict: str) -> str:
+    if is_centre:
+        return names.CENTRE_NAME.format(centre_label)
+    return names.SHOP_NAME.format(names.FIRST_NAMES[producer % len(names.FIRST_NAMES)], subdistrict)
 
 
 def _producer_name(kind: int, subdistrict: str, pick: np.ndarray) -> str:
@@ -361,6 +406,7 @@ def generate(spec: MockSpec) -> MockData:
     if chiangrai.PROVINCE_CODE in spec.province_codes:
         _shape_chiang_rai(data)
     data.baseline = _baseline(data, interest)
+    _continue(data, spec.until)
     data.form_responses = _form_responses(data)
     if spec.today is not None:
         _cut_at(data, day_offset(spec.today))
@@ -482,20 +528,25 @@ def _form_responses(data: MockData) -> pd.DataFrame:
     """One response per district and month from the programme's start, submitted between the
     6th and the 20th of the next month (after the 15th is late; a few months are never
     reported), with the producers and centres registered in Shop ชุมชน by the month's end
-    (except :data:`chiangrai.FORM_REPORT_DIFFERENCES`)."""
-    rng = np.random.default_rng([data.spec.seed, 15])
-    shops = data.shops
+    (except :data:`chiangrai.FORM_REPORT_DIFFERENCES`). Each month after DATA_UNTIL draws from
+    a stream of its own, district by district."""
     months = [
         date(year, month, 1)
         for year in range(SHOPS_FROM.year, DATA_UNTIL.year + 1)
         for month in range(1, 13)
         if SHOPS_FROM.replace(day=1) <= date(year, month, 1) <= DATA_UNTIL
     ]
+    rng = np.random.default_rng([data.spec.seed, 15])
+    streams = [(rng, first) for first in months] + [
+        (np.random.default_rng([data.spec.seed, 15, first.year, first.month]), first)
+        for first in _months_after(DATA_UNTIL, data.spec.until)
+    ]
+    shops = data.shops
     rows = []
     codes = data.districts["district_code"].to_numpy()
     for district_idx in range(len(data.districts)):
         in_district = shops[shops["district_idx"].to_numpy() == district_idx]
-        for first in months:
+        for rng, first in streams:
             if rng.random() < 0.05:
                 continue
             end = day_offset(_next_month(first)) - 1
@@ -518,6 +569,230 @@ def _form_responses(data: MockData) -> pd.DataFrame:
         rows,
         columns=["district_idx", "month", "submitted", "second", "producers", "centres"],
     )
+
+
+CONTINUATION_STREAM = 2569
+"""Tag of the random streams of the months after DATA_UNTIL: (seed, tag, province, year, month)."""
+
+
+def _months_after(last: date, until: date) -> list[date]:
+    """The first days of the months after ``last``'s month, up to ``until``'s month."""
+    first = _next_month(last.replace(day=1))
+    months = []
+    while first <= until:
+        months.append(first)
+        first = _next_month(first)
+    return months
+
+
+def _continue(data: MockData, until: date) -> None:
+    """Go on from DATA_UNTIL month by month up to ``until``: each province's sales, new
+    products, a few cancellations and new Shop ชุมชน registrations, each month of a province
+    from its own stream."""
+    months = _months_after(DATA_UNTIL, until)
+    if not months:
+        return
+    places = [_Place(data, code) for code in data.spec.province_codes]
+    sales = [data.sales]
+    for place in places:
+        for first in months:
+            rng = np.random.default_rng(
+                [data.spec.seed, CONTINUATION_STREAM, int(place.code), first.year, first.month]
+            )
+            sales.append(place.month_sales(rng, first))
+            place.add_products(rng, first)
+            place.add_shops(rng, first)
+    data.sales = _in_order(sales, ["district_idx", "producer_idx", "month_idx"])
+    data.products = _in_order([p.products for p in places], ["district_idx"])
+    data.shops = _in_order([p.shops for p in places], ["district_idx"])
+
+
+def _in_order(frames: list[pd.DataFrame], by: list[str]) -> pd.DataFrame:
+    """Frames joined and sorted stably, so that rows already in order keep their order."""
+    joined = pd.concat(frames, ignore_index=True)
+    return joined.sort_values(by, kind="stable").reset_index(drop=True)
+
+
+class _Place:
+    """One province's tables up to DATA_UNTIL, and how they go on in a later month."""
+
+    def __init__(self, data: MockData, province_code: str) -> None:
+        self.code = province_code
+        self.data = data
+        self.district_idx = np.flatnonzero(data.districts["province_code"] == province_code)
+        self.district_codes = data.districts["district_code"].to_numpy()[self.district_idx]
+        self.district_names = data.districts["name_th"].to_numpy()[self.district_idx]
+        producer_district = data.producers["district_idx"].to_numpy()
+        # Producers are generated district by district: each district's are one run of indices.
+        self.producer_start = np.searchsorted(producer_district, self.district_idx)
+        self.producer_count = (
+            np.searchsorted(producer_district, self.district_idx, side="right")
+            - self.producer_start
+        )
+        runs = zip(self.producer_start, self.producer_count, strict=True)
+        self.producer_idx = np.concatenate([np.arange(s, s + n) for s, n in runs])
+        self.producer_local = np.repeat(np.arange(len(self.district_idx)), self.producer_count)
+        self.subdistricts = data.producers["subdistrict"].to_numpy()
+        self.producer_codes = data.producers["producer_code"].to_numpy()
+        self.products = self._mine(data.products).copy()
+        self.shops = self._mine(data.shops).copy()
+        self._sales_levels(self._mine(data.sales))
+        months_products = month_index(DATA_UNTIL) - month_index(PRODUCTS_FROM) + 1
+        months_shops = month_index(DATA_UNTIL) - month_index(SHOPS_FROM) + 1
+        self.product_pace = self._counts(self.products) / months_products
+        self.shop_pace = self._counts(self.shops) / months_shops / 2
+
+    def _mine(self, table: pd.DataFrame) -> pd.DataFrame:
+        return table[np.isin(table["district_idx"].to_numpy(), self.district_idx)]
+
+    def _counts(self, table: pd.DataFrame) -> np.ndarray:
+        """Rows per district of the province, in district order."""
+        counts = table["district_idx"].value_counts()
+        return counts.reindex(self.district_idx, fill_value=0).to_numpy()
+
+    def _sales_levels(self, sales: pd.DataFrame) -> None:
+        """Each producer's FY2568 monthly level without the season, each district's growth
+        from FY2567 to FY2568 (kept within the generator's range) and its usual district-level
+        figure."""
+        season = np.array(SEASON)
+        month = sales["month_idx"].to_numpy()
+        producer_rows = sales["producer_idx"].to_numpy() >= 0
+        last_year = sales[(month >= 24) & producer_rows]
+        level = (
+            (last_year["amount"] / season[last_year["month_idx"].to_numpy() % 12])
+            .groupby(last_year["producer_idx"].to_numpy())
+            .mean()
+            .reindex(self.producer_idx)
+        )
+        fallback = level.groupby(self.producer_local).transform("median")
+        self.level = level.fillna(fallback).fillna(float(level.median())).to_numpy()
+        year_sums = sales.groupby([sales["district_idx"].to_numpy(), month // 12])["amount"].sum()
+        self.growth = np.array(
+            [year_sums.get((d, 2), 1) / max(1, year_sums.get((d, 1), 1)) for d in self.district_idx]
+        ).clip(0.92, 1.15)
+        figures = sales[~producer_rows].groupby("district_idx")["amount"].median()
+        usual = float(figures.median()) if len(figures) else 20_000_000.0
+        self.district_figure = figures.reindex(self.district_idx).fillna(usual).to_numpy()
+
+    def month_sales(self, rng: np.random.Generator, first: date) -> pd.DataFrame:
+        """The month's sales: each producer at its level for the season, grown each fiscal year
+        by its district's growth, a few not recorded; district-level figures in about one
+        district in twelve; recorded by the 18th of the next month, a few later."""
+        index = month_index(first)
+        years = index // 12 - 2
+        growth = self.growth**years
+        noise = rng.lognormal(0.0, 0.25, size=len(self.producer_idx))
+        amount = np.round(
+            self.level * SEASON[index % 12] * growth[self.producer_local] * noise
+        ).astype("int64")
+        recorded = rng.random(len(self.producer_idx)) >= 0.03
+        with_figure = np.flatnonzero(rng.random(len(self.district_idx)) < 0.08)
+        figures = np.round(
+            self.district_figure[with_figure]
+            * growth[with_figure]
+            * rng.lognormal(0.0, 0.5, size=len(with_figure))
+        ).astype("int64")
+        rows = pd.DataFrame(
+            {
+                "district_idx": self.district_idx[
+                    np.concatenate([self.producer_local[recorded], with_figure])
+                ].astype("int16"),
+                "producer_idx": np.concatenate(
+                    [self.producer_idx[recorded], np.full(len(with_figure), -1)]
+                ).astype("int32"),
+                "month_idx": np.full(int(recorded.sum()) + len(with_figure), index, "int8"),
+                "amount": np.maximum(1, np.concatenate([amount[recorded], figures])),
+            }
+        )
+        count = len(rows)
+        late = rng.random(count) < 0.03
+        delay = np.where(late, rng.integers(18, 40, size=count), rng.integers(0, 18, size=count))
+        rows["recorded"] = (day_offset(_next_month(first)) + delay).astype("int32")
+        rows["month_format"] = rng.choice(4, size=count, p=[0.5, 0.2, 0.15, 0.15]).astype("int8")
+        return rows
+
+    def _days(self, rng: np.random.Generator, first: date, count: int) -> np.ndarray:
+        """``count`` days of the month, as day offsets."""
+        start, end = day_offset(first), day_offset(_next_month(first)) - 1
+        return rng.integers(start, end + 1, size=count).astype("int32")
+
+    def _new_rows(
+        self, rng: np.random.Generator, table: pd.DataFrame, pace: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """How many new rows each district gets at its pace; for each row its district's
+        position, its number within the district (after the rows so far) and a producer of
+        the district picked at random."""
+        per_district = rng.poisson(pace)
+        local = np.repeat(np.arange(len(self.district_idx)), per_district)
+        numbers = np.concatenate(
+            [np.arange(1, n + 1) for n in per_district] or [np.zeros(0, np.int64)]
+        ) + np.repeat(self._counts(table), per_district)
+        owner = self.producer_start[local] + np.floor(
+            rng.random(len(local)) * self.producer_count[local]
+        ).astype(np.int64)
+        return local, numbers.astype(np.int64), owner.astype("int32")
+
+    def add_products(self, rng: np.random.Generator, first: date) -> None:
+        """Products registered in the month at each district's pace up to DATA_UNTIL, and one
+        in five hundred of the active ones cancelled."""
+        products = self.products
+        active = (products["cancelled"].to_numpy() < 0) & (
+            products["registered"].to_numpy() < day_offset(first)
+        )
+        cancelled = products["cancelled"].to_numpy().copy()
+        chosen = np.flatnonzero(active & (rng.random(len(products)) < 0.002))
+        cancelled[chosen] = self._days(rng, first, len(chosen))
+        products["cancelled"] = cancelled
+        local, numbers, owner = self._new_rows(rng, products, self.product_pace)
+        count = len(local)
+        category = rng.choice(5, size=count, p=names.CATEGORY_WEIGHTS).astype("int8")
+        item_pick = rng.integers(0, 1 << 30, size=count)
+        new = pd.DataFrame(
+            {
+                "product_code": [
+                    f"OT{self.district_codes[d]}{n:05d}"
+                    for d, n in zip(local, numbers, strict=True)
+                ],
+                "product_name": [
+                    _product_name(int(c), int(p), self.subdistricts[o])
+                    for c, p, o in zip(category, item_pick, owner, strict=True)
+                ],
+                "category": category,
+                "producer_idx": owner,
+                "district_idx": self.district_idx[local].astype("int16"),
+                "registered": self._days(rng, first, count),
+                "cancelled": np.full(count, -1, "int32"),
+            }
+        )
+        self.products = pd.concat([products, new], ignore_index=True)
+
+    def add_shops(self, rng: np.random.Generator, first: date) -> None:
+        """Shop ชุมชน registrations in the month at half each district's pace up to
+        DATA_UNTIL: about one in eight a sales centre, the others a producer of the district."""
+        local, numbers, owner = self._new_rows(rng, self.shops, self.shop_pace)
+        count = len(local)
+        centre = rng.random(count) < 0.12
+        new = pd.DataFrame(
+            {
+                "shop_code": [
+                    f"S{self.district_codes[d]}{n:04d}" for d, n in zip(local, numbers, strict=True)
+                ],
+                "shop_name": [  # names by the producer's place in the province, as at first
+                    _shop_name(
+                        bool(c),
+                        f"{self.district_names[d]} {n}",
+                        int(o - self.producer_idx[0]),
+                        self.subdistricts[o],
+                    )
+                    for c, d, n, o in zip(centre, local, numbers, owner, strict=True)
+                ],
+                "shop_type": centre.astype("int8"),
+                "producer_idx": np.where(centre, -1, owner).astype("int32"),
+                "district_idx": self.district_idx[local].astype("int16"),
+                "registered": np.sort(self._days(rng, first, count)),
+            }
+        )
+        self.shops = pd.concat([self.shops, new], ignore_index=True)
 
 
 def _cut_at(data: MockData, today: int) -> None:

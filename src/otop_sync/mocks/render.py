@@ -23,7 +23,14 @@ import pandas as pd
 from openpyxl import Workbook
 
 from otop_sync.mocks import names
-from otop_sync.mocks.data import EPOCH, SALES_MONTHS, MockData, fiscal_quarter_months
+from otop_sync.mocks.data import (
+    DATA_LIMIT,
+    EPOCH,
+    MONTHS_LIMIT,
+    MockData,
+    fiscal_quarter_months,
+    sales_month,
+)
 
 HEADERS: dict[str, list[str]] = {
     "products": [
@@ -124,8 +131,11 @@ def be_date_text(day: date) -> str:
 
 
 _DATE_TEXT = np.array(
-    [be_date_text(EPOCH + timedelta(days=i)) for i in range(3 * 366 + 2000)], dtype=object
+    [be_date_text(EPOCH + timedelta(days=i)) for i in range((DATA_LIMIT - EPOCH).days + 1000)],
+    dtype=object,
 )
+"""Every day a table can hold: up to the last day the mock can be told is today, and after it
+the recordings and cancellations of what happened by then."""
 
 
 def _month_texts(first_day: date) -> tuple[str, str, str, str]:
@@ -138,7 +148,9 @@ def _month_texts(first_day: date) -> tuple[str, str, str, str]:
     )
 
 
-_MONTH_TEXT = np.array([_month_texts(m) for m in SALES_MONTHS], dtype=object)  # [month, form]
+_MONTH_TEXT = np.array(
+    [_month_texts(sales_month(m)) for m in range(MONTHS_LIMIT)], dtype=object
+)  # [month, form]
 
 
 def baht_text(satang: int, separators: bool = True) -> str:
@@ -393,8 +405,8 @@ class Renderer:
             table.iloc[0, 0] += 1
         names_by_place = dict(zip(key, label, strict=True))
         month_heads = "".join(
-            f"<th>{THAI_MONTHS_SHORT[SALES_MONTHS[m].month - 1]} "
-            f"{(SALES_MONTHS[m].year + 543) % 100:02d}</th>"
+            f"<th>{THAI_MONTHS_SHORT[sales_month(m).month - 1]} "
+            f"{(sales_month(m).year + 543) % 100:02d}</th>"
             for m in months
         )
         body = []
