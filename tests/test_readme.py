@@ -54,11 +54,16 @@ NOT_RUNNABLE: dict[str, str] = {
     "prefect gcl create cdd-otop-cdd-go-th --limit 2": _SERVER,
     "prefect gcl create cdd-logi-cdd-go-th --limit 2": _SERVER,
     "OTOP_SYNC_HOME=$PWD prefect --no-prompt deploy --all": _SERVER + ", from the checkout",
+    "prefect block register -m otop_sync.connectors.notify": (
+        "registers a block type on the Prefect server ops use; " + _SERVER
+    ),
+    "python - <<'PY'": "saves notification blocks with production addresses; " + _SERVER,
 }
 """README commands that cannot run here, as written there (without a trailing comment unless
 the same command appears with different comments), each with its reason."""
 
 _FENCE = re.compile(r"^\s*```\s*(?P<language>[\w+-]*)")
+_HERE_DOCUMENT = re.compile(r"<<-?\s*(['\"]?)(?P<word>\w+)\1")
 
 
 def _without_comment(line: str) -> str:
@@ -77,12 +82,20 @@ def _without_comment(line: str) -> str:
 def readme_commands(text: str) -> list[tuple[int, str]]:
     """The shell commands of a README's shell blocks, with the line each starts on.
 
-    Lines ending in a backslash continue on the next; comment-only and blank lines are not
-    commands; in a ``console`` block only lines starting with ``$ `` are."""
+    Lines ending in a backslash continue on the next, and a here-document (``<<'END'``) runs
+    to its end word; comment-only and blank lines are not commands; in a ``console`` block only
+    lines starting with ``$ `` are."""
     commands: list[tuple[int, str]] = []
     language: str | None = None
     pending: tuple[int, str] | None = None
+    here_end: str | None = None
     for number, line in enumerate(text.splitlines(), start=1):
+        if here_end is not None and pending is not None:
+            pending = (pending[0], pending[1] + "\n" + line)
+            if line.strip() == here_end:
+                commands.append(pending)
+                pending = here_end = None
+            continue
         fence = _FENCE.match(line)
         if fence:
             language = None if language is not None else fence["language"].lower()
@@ -90,6 +103,10 @@ def readme_commands(text: str) -> list[tuple[int, str]]:
         if language not in SHELL_LANGUAGES:
             continue
         line = line.strip()
+        here = _HERE_DOCUMENT.search(_without_comment(line))
+        if here and pending is None:
+            pending, here_end = (number, line), here["word"]
+            continue
         if pending is not None:
             line = pending[1] + "\n" + line
             number = pending[0]
@@ -106,9 +123,15 @@ def readme_commands(text: str) -> list[tuple[int, str]]:
     return commands
 
 
+def _spellings(command: str) -> set[str]:
+    """How NOT_RUNNABLE may name a command: as written, without its trailing comment, or (a
+    here-document) by its first line."""
+    return {command, _without_comment(command), command.split("\n", 1)[0]}
+
+
 def _listed(command: str) -> str | None:
-    """The reason a command is not run, if it is listed (as written, or without its comment)."""
-    return NOT_RUNNABLE.get(command) or NOT_RUNNABLE.get(_without_comment(command))
+    """The reason a command is not run, if it is listed."""
+    return next((NOT_RUNNABLE[s] for s in _spellings(command) if s in NOT_RUNNABLE), None)
 
 
 COMMANDS = readme_commands(README.read_text(encoding="utf-8"))
@@ -151,7 +174,7 @@ def shell(tmp_path: Path) -> tuple[Path, dict[str, str]]:
 
 def test_the_readme_has_shell_commands_and_lists_only_its_own():
     assert "python3 run.py otop-sync demo" in {c for _, c in COMMANDS}
-    written = {c for _, c in COMMANDS} | {_without_comment(c) for _, c in COMMANDS}
+    written = {spelling for _, c in COMMANDS for spelling in _spellings(c)}
     stale = sorted(set(NOT_RUNNABLE) - written)
     assert not stale, f"NOT_RUNNABLE lists commands the README no longer has: {stale}"
 
@@ -162,11 +185,13 @@ def test_a_shell_block_is_read_as_a_shell_reads_it():
         "```toml\nversion = 1\n```\n"
         "```console\n$ otop-sync --help\nUsage: otop-sync\n```\n"
         "```\nnot a command\n```\n"
+        "```sh\npython - <<'PY'\nprint(1)\n# not a shell comment\nPY\n```\n"
     )
     assert readme_commands(text) == [
         (3, "export A=1   # set A"),
         (5, "otop-sync grade \\\n--quarter 2567Q2"),
         (12, "otop-sync --help"),
+        (19, "python - <<'PY'\nprint(1)\n# not a shell comment\nPY"),
     ]
     assert _without_comment("echo '# kept' # dropped") == "echo '# kept'"
 
