@@ -257,3 +257,34 @@ def test_a_later_payload_from_the_same_place_supersedes_the_rows(synced):
             )
         ).all()
     assert [tuple(row) for row in history] == [(1, 1)]
+
+
+def test_grades_from_before_0007_read_as_untouched_and_a_regrade_keeps_them(
+    engine, chiang_rai_rows
+):
+    from alembic import command
+
+    from otop_sync.warehouse.db import _alembic_config, upgrade
+    from tests.warehouse.conftest import load_all
+
+    small = {name: chiang_rai_rows[name] for name in ("baseline", "products", "shops")}
+    load_all(engine, small, "run-1")  # no sales: quick, and graded all the same
+    with engine.begin() as connection:
+        grade_quarters(connection, [Q2], ["57"], load_rulebook(), AS_OF, "run-1")
+    config = _alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0006")
+    upgrade(engine)
+    with engine.connect() as connection:
+        columns = connection.execute(
+            text(
+                "SELECT DISTINCT quarantined_rows, quarantine_reasons, sales_with_quarantined "
+                "FROM kpi_grade"
+            )
+        ).all()
+    assert [tuple(row) for row in columns] == [(0, None, None)]
+    with engine.begin() as connection:
+        grade_quarters(connection, [Q2], ["57"], load_rulebook(), AS_OF, "run-2")
+        versions = connection.execute(text("SELECT DISTINCT version FROM kpi_grade_version"))
+        assert list(versions.scalars()) == [1]
