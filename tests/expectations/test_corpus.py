@@ -218,3 +218,30 @@ def test_data_docs_are_written(tmp_path):
     pages = list((tmp_path / "docs" / "validations").rglob("*.html"))
     assert {p.parts[-4] for p in pages} == {"sales", "sales_coverage", "sales_completeness"}
     assert all("run-42" in p.parts for p in pages)
+
+
+def test_the_earliest_plausible_date_is_configuration_and_the_reason_says_so(tmp_path, monkeypatch):
+    from dataclasses import replace
+
+    from otop_sync.flows.settings import Settings
+
+    monkeypatch.setenv("OTOP_EARLIEST_DATE", "2023-11-01")
+    earliest = Settings().earliest_date
+    assert earliest == date(2023, 11, 1)
+    spec = dataset_spec("sales")
+    extract = extract_file(CORPUS / "sales_clean.csv", spec, RawLandingStore(tmp_path / "raw"))
+    typed, issues = spec.type_rows(extract.table)
+    validator = Validator(gx_context(tmp_path / "docs"), load_severities(), "test")
+    validation = validate_dataset(
+        validator, spec, extract.table, typed, issues, replace(PARAMS, earliest_date=earliest)
+    )
+    october = typed[typed["month"] == date(2023, 10, 1)]
+    assert len(october) > 0
+    assert quarantined(validation) == [
+        (
+            line,
+            "sales.month_in_range: เดือน is before 2023-11-01, the plausibility limit "
+            "(OTOP_EARLIEST_DATE), or after 2024-01-20",
+        )
+        for line in october["line"]
+    ]

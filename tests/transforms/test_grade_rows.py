@@ -80,6 +80,9 @@ def test_one_row_feeds_the_artifact_and_the_terminal():
         "missing": "B: ยอดจำหน่าย 0.01 บาท",
         "shop_units": "ผู้ผลิต 12, ศูนย์จำหน่าย 2",
         "reasons": LATE,
+        "quarantined": "-",
+        "quarantine_reasons": "-",
+        "with_quarantined": "-",
     }
     table = grades_table([grade_row], "t")
     cells = [column._cells[0] for column in table.columns]
@@ -96,6 +99,7 @@ def test_one_row_feeds_the_artifact_and_the_terminal():
         "sales",
         "B: ยอดจำหน่าย 0.01 บาท",
         LATE,
+        "-",
     ]
 
 

@@ -16,7 +16,8 @@ from datetime import date
 from decimal import Decimal
 
 EARLIEST_DATE = date(2000, 1, 1)
-"""No OTOP registration or sale predates this (OTOP began in 2001)."""
+"""The default plausibility limit of a date (``OTOP_EARLIEST_DATE``): no OTOP registration or
+sale predates it (OTOP began in 2001)."""
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,8 @@ class InProvince(Check):
 
 @dataclass(frozen=True)
 class DateInRange(Check):
-    """A date between :data:`EARLIEST_DATE` and the run's as-of date."""
+    """A date between the run's earliest plausible date (:data:`EARLIEST_DATE` unless
+    configured) and its as-of date."""
 
     column: str = ""
 
@@ -136,6 +138,9 @@ def date_in_range(column: str) -> DateInRange:
     """The usual date check of a column: not before 2000, not after the run's as-of date."""
     return DateInRange(
         name=f"{column}_in_range",
-        description=f"{{{column}}} is before {{earliest}} or after {{as_of}}",
+        description=(
+            f"{{{column}}} is before {{earliest}}, the plausibility limit (OTOP_EARLIEST_DATE), "
+            "or after {as_of}"
+        ),
         column=column,
     )

@@ -48,6 +48,9 @@ class SuiteParameters:
     as_of: date
     sales_from: date = date(2022, 10, 1)
     """First month whose sales must be complete (the base year's first month)."""
+    earliest_date: date = EARLIEST_DATE
+    """Earliest believable date of a registration or sale; before it a row is quarantined
+    (``OTOP_EARLIEST_DATE``)."""
     amount_ceiling: Decimal = Decimal("100000000.00")
     """Largest believable single sales figure (baht); above it a row is quarantined
     (``OTOP_AMOUNT_CEILING``)."""
@@ -151,7 +154,7 @@ def _expectation(check: Check, params: SuiteParameters) -> gxe.Expectation:
         case DateInRange(column=column):
             return gxe.ExpectColumnValuesToBeBetween(
                 column=column,
-                min_value=day_number(EARLIEST_DATE),
+                min_value=day_number(params.earliest_date),
                 max_value=day_number(params.as_of),
             )
         case NotBefore(column=column, other=other, skip_missing=skip):
@@ -179,7 +182,7 @@ def check_values(spec: DatasetSpec, params: SuiteParameters) -> dict[str, str]:
         **spec.headers,
         "provinces": ", ".join(params.province_codes),
         "as_of": params.as_of.isoformat(),
-        "earliest": EARLIEST_DATE.isoformat(),
+        "earliest": params.earliest_date.isoformat(),
         "amount_ceiling": f"{params.amount_ceiling:,.2f}",
         "max_missing_share": f"{params.max_missing_share:.0%}",
     }

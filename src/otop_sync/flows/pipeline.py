@@ -449,6 +449,7 @@ def validate(
         run.province_codes,
         run.as_of,
         sales_from=Quarter(base_year, 1).start,
+        earliest_date=settings.earliest_date,
         amount_ceiling=settings.amount_ceiling,
         max_missing_share=settings.max_missing_share,
     )

@@ -3,12 +3,15 @@ that no setting (and no secret among them) ever travels as a flow parameter."""
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
 
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from otop_sync.datasets.checks import EARLIEST_DATE
 
 DEFAULT_PROVINCE = "57"
 """Chiang Rai: the province synced, graded and reported when none is named."""
@@ -70,6 +73,9 @@ class Settings(BaseSettings):
 
     amount_ceiling: Decimal = Decimal("100000000.00")
     """The plausibility limit of one sales figure (baht): a larger one is quarantined."""
+    earliest_date: date = EARLIEST_DATE
+    """The plausibility limit of a registration or sales date (CE ``YYYY-MM-DD``): an earlier
+    one is quarantined."""
     max_missing_share: Decimal = Decimal("0.5")
     """Share of a province's districts that may lack the same due month (they are late, and
     graded so); more at once means the export is cut short, and the run stops."""

@@ -30,6 +30,7 @@ def grades_table(grades: Sequence[GradeRow], title: str) -> Table:
         "ไม่ผ่าน",
         "ยังขาด (ระดับถัดไป)",
         "หมายเหตุ",
+        "กักไว้",
     ):
         table.add_column(
             header,
@@ -49,6 +50,7 @@ def grades_table(grades: Sequence[GradeRow], title: str) -> Table:
             g.failed_criteria or "-",
             g.missing_text() or (g.next_grade or "-"),
             g.reasons or "-",
+            g.quarantined_text() or "-",
         )
     return table
 

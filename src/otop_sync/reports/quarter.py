@@ -92,6 +92,9 @@ def _labels(quarter: Quarter, rule: dict) -> dict[str, str]:
         "status": "สถานะ",
         "missing": "ยังขาด (เพื่อระดับถัดไป)",
         "reasons": "หมายเหตุ",
+        "quarantined_rows": "แถวที่กักไว้ (quarantine)",
+        "quarantine_reasons": "เหตุที่กักไว้",
+        "with_quarantined": "ผลหากรวมแถวที่กักไว้",
     }
 
 
@@ -117,6 +120,9 @@ def build_report(connection: Connection, quarter: Quarter, province_code: str) -
                 "missing": grade.missing_text(),
                 "shop_units": grade.units_text(),
                 "reasons": grade.reasons,
+                "quarantined_rows": grade.quarantined.rows if grade.quarantined else 0,
+                "quarantine_reasons": grade.quarantine_reasons_text(),
+                "with_quarantined": grade.with_quarantined_text(),
             }
         )
     frame = pd.DataFrame(records)
@@ -134,6 +140,9 @@ def build_report(connection: Connection, quarter: Quarter, province_code: str) -
         "missing": "",
         "shop_units": "",
         "reasons": "",
+        "quarantined_rows": int(frame["quarantined_rows"].sum()),
+        "quarantine_reasons": "",
+        "with_quarantined": "",
     }
     labels = _labels(quarter, rule)
     frame = pd.concat([frame, pd.DataFrame([total_row])], ignore_index=True)[list(labels)]
@@ -228,6 +237,8 @@ def to_xlsx(report: QuarterReport) -> bytes:
             "missing": 40,
             "shop_units": 20,
             "reasons": 40,
+            "quarantine_reasons": 40,
+            "with_quarantined": 30,
         }.get(column, 16 if column in BAHT else 10)
     for cell in sheet[sheet.max_row]:
         cell.font = Font(bold=True)
@@ -326,7 +337,7 @@ td.grade { text-align: center; font-weight: bold; }
 tr.total td { font-weight: bold; background: #f2f2f2; }
 .legend span { display: inline-block; padding: 2px 8px; margin-right: 6px; }
 """
-NUMERIC = ("threshold", "products", "interested", "shops")
+NUMERIC = ("threshold", "products", "interested", "shops", "quarantined_rows")
 
 
 def _cell(column: str, value: object, total: bool) -> str:

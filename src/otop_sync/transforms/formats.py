@@ -18,7 +18,7 @@ import pandas as pd
 
 from otop_sync.errors import OtopSyncError
 from otop_sync.transforms.cells import CellType
-from otop_sync.transforms.rows import RowIssue, parse_rows
+from otop_sync.transforms.rows import FIRST_DATA_LINE, RowIssue, parse_rows
 
 
 @dataclass(frozen=True)
@@ -112,6 +112,30 @@ class ExportFormat:
                 rows[column.name] = rows[column.name].replace(dict(column.aliases))
         renames = {c.name: c.typed_name for c in self.columns if c.typed_name}
         return rows.rename(columns=renames), issues
+
+    def type_cells(self, table: pd.DataFrame) -> pd.DataFrame:
+        """Type a canonical table of text cell by cell, keeping every row: each typed column
+        holds None where its cell cannot be read (a cell that needs an earlier column, such as
+        a district its province, is read with it), and ``readable`` says whether every cell
+        of the row was read. For rows set aside, to see what can still be read of them."""
+        table = table.reset_index(drop=True)
+        by_name = {c.name: c for c in self.columns}
+        typed = pd.DataFrame({"readable": [True] * len(table)})
+        for column in self.columns:
+            needed = [by_name[column.cell.depends_on]] if column.cell.depends_on else []
+            part = (
+                replace(self, columns=(*needed, column))
+                .type_rows(table[[c.name for c in (*needed, column)]])[0]
+                .set_index("line")
+            )
+            values = part[column.typed].reindex(
+                range(FIRST_DATA_LINE, FIRST_DATA_LINE + len(table))
+            )
+            typed[column.typed] = pd.Series(
+                [None if pd.isna(v) else v for v in values.astype(object)], dtype=object
+            )
+            typed["readable"] &= values.index.isin(part.index)
+        return typed
 
 
 class FormatConfigError(OtopSyncError, ValueError):

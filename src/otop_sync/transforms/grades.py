@@ -24,6 +24,7 @@ from otop_sync.transforms.criteria import (
     label_of,
 )
 from otop_sync.transforms.fiscal import Quarter
+from otop_sync.transforms.quarantine import Quarantined, join_reasons
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +132,31 @@ class GradeRow:
     """Shop ชุมชน units that are OTOP producers (one per producer code); None if not graded."""
     shop_centres: int | None = None
     """Shop ชุมชน units that are sales centres (shops without a producer code)."""
+    quarantined: Quarantined | None = None
+    """The rows set aside in quarantine that touch the grade; None when none does."""
+
+    def quarantined_text(self) -> str:
+        """How many rows set aside touch the grade, compact: ``1 แถว``; empty when none."""
+        return f"{self.quarantined.rows} แถว" if self.quarantined else ""
+
+    def quarantine_reasons_text(self) -> str:
+        """The distinct reasons of the rows set aside that touch the grade, ``; ``-joined."""
+        return join_reasons(self.quarantined.reasons) if self.quarantined else ""
+
+    def with_quarantined_text(self) -> str:
+        """Each touched criterion's figure had the rows set aside been loaded, e.g.
+        ``ยอดจำหน่าย 150,000,000.00 บาท`` and, for rows with a cell that cannot be read,
+        ``(1 แถวอ่านค่าไม่ได้ จึงรวมไม่ได้)``; empty when no row touches the grade."""
+        if not self.quarantined:
+            return ""
+        parts = []
+        for figure in self.quarantined.figures:
+            text = f"{label_of(figure.criterion)} {amount_text(figure.unit, figure.actual_with)}"
+            text += " บาท" if figure.unit == "baht" else ""
+            if figure.unreadable:
+                text += f" ({figure.unreadable} แถวอ่านค่าไม่ได้ จึงรวมไม่ได้)"
+            parts.append(text)
+        return ", ".join(parts)
 
     def units_text(self) -> str:
         """The Shop ชุมชน units' make-up: ``ผู้ผลิต 12, ศูนย์จำหน่าย 3``; empty if not graded."""
@@ -190,12 +216,19 @@ class GradeRow:
         record["missing"] = self.missing_text()
         record["shop_units"] = self.units_text() or "-"
         record["reasons"] = self.reasons or "-"
+        record["quarantined"] = self.quarantined_text() or "-"
+        record["quarantine_reasons"] = self.quarantine_reasons_text() or "-"
+        record["with_quarantined"] = self.with_quarantined_text() or "-"
         return record
 
 
 def count_or_none(value: object) -> int | None:
     """A count from a table cell, None where the cell is empty (None or NaN)."""
     return None if value is None or pd.isna(value) else int(value)  # type: ignore[arg-type]
+
+
+def _quarantined(value: object) -> Quarantined | None:
+    return value if isinstance(value, Quarantined) else None
 
 
 def grade_rows(grades: pd.DataFrame) -> list[GradeRow]:
@@ -214,6 +247,7 @@ def grade_rows(grades: pd.DataFrame) -> list[GradeRow]:
             reasons=row.get("reasons") or "",
             shop_producers=count_or_none(row.get("shop_producers")),
             shop_centres=count_or_none(row.get("shop_centres")),
+            quarantined=_quarantined(row.get("quarantined")),
         )
         for row in grades.to_dict("records")
     ]

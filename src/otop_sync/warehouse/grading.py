@@ -13,7 +13,7 @@ from otop_sync.transforms.deltas import products_known_by, shops_known_by
 from otop_sync.transforms.fiscal import Quarter
 from otop_sync.transforms.kpi import QuarterResult, compute_quarter
 from otop_sync.transforms.rules import RuleBook, RulesError
-from otop_sync.warehouse import loaders, queries
+from otop_sync.warehouse import loaders, quarantined, queries
 
 
 def _by_province(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
@@ -57,6 +57,9 @@ def grade_quarters(
     products = _by_province(products_known_by(queries.products(connection, province_codes), as_of))
     shops = _by_province(shops_known_by(queries.shops(connection, province_codes), as_of))
     baseline = queries.baseline(connection, province_codes)
+    set_aside = quarantined.read_quarantined(
+        connection, [c for q in quarters for c in rulebook.for_year(q.fiscal_year).criteria]
+    )
     empty_products = pd.DataFrame(
         columns=["product_code", "district_code", "registered_on", "cancelled_on"]
     )
@@ -83,6 +86,10 @@ def grade_quarters(
             )
             for code in province_codes
         ]
+        for result in quarter_results:
+            result.grades = quarantined.with_quarantine(
+                connection, result.grades, set_aside, rules.criteria, quarter, as_of
+            )
         results += quarter_results
         stored_as_of = queries.current_grades_as_of(connection, quarter, province_codes)
         if stored_as_of is not None and as_of < stored_as_of:

@@ -32,6 +32,7 @@ from otop_sync.errors import OtopSyncError
 from otop_sync.transforms.deltas import latest_sales
 from otop_sync.transforms.districts import district_table, province
 from otop_sync.transforms.grades import count_or_none
+from otop_sync.transforms.quarantine import Quarantined, join_reasons
 from otop_sync.warehouse.models import (
     Base,
     ConsumedPayload,
@@ -442,10 +443,43 @@ GRADE_CONTENT = (
     "reasons",
     "shop_producers",
     "shop_centres",
+    "quarantined_rows",
+    "quarantine_reasons",
 )
 """With every criterion's figures: a grade changes (and gets a new version) only when one of
 these changes."""
 CRITERION_CONTENT = ("unit", "actual", "target", "basis", "met", "level", "missing")
+QUARANTINE_CONTENT = ("quarantined_rows", "quarantined_unreadable", "actual_with_quarantined")
+"""A criterion's figures of the rows set aside that touch it (:func:`quarantine_columns`)."""
+
+
+def quarantine_columns(
+    quarantined: object,
+) -> tuple[dict[str, object], dict[str, dict[str, object]]]:
+    """A grade's quarantine facts as its header columns and, per criterion touched, its
+    criterion columns; no row touches a criterion missing from the second."""
+    if not isinstance(quarantined, Quarantined):
+        return {"quarantined_rows": 0, "quarantine_reasons": None}, {}
+    header = {
+        "quarantined_rows": quarantined.rows,
+        "quarantine_reasons": join_reasons(quarantined.reasons) or None,
+    }
+    figures = {
+        f.criterion: {
+            "quarantined_rows": f.rows,
+            "quarantined_unreadable": f.unreadable,
+            "actual_with_quarantined": f.actual_with,
+        }
+        for f in quarantined.figures
+    }
+    return header, figures
+
+
+NO_QUARANTINE = {
+    "quarantined_rows": 0,
+    "quarantined_unreadable": 0,
+    "actual_with_quarantined": None,
+}
 
 
 def _same(left: object, right: object) -> bool:
@@ -480,7 +514,7 @@ class _StoredGrade:
             and all(
                 _same(self.criteria[name][c], figures[c])
                 for name, figures in criteria.items()
-                for c in CRITERION_CONTENT
+                for c in (*CRITERION_CONTENT, *QUARANTINE_CONTENT)
             )
         )
 
@@ -543,8 +577,13 @@ def write_grades(
             "shop_producers": count_or_none(row.get("shop_producers")),
             "shop_centres": count_or_none(row.get("shop_centres")),
         }
+        quarantine_header, quarantine_figures = quarantine_columns(row.get("quarantined"))
+        header.update(quarantine_header)
         criteria = {
-            result.criterion: {c: getattr(result, c) for c in CRITERION_CONTENT}
+            result.criterion: {
+                **{c: getattr(result, c) for c in CRITERION_CONTENT},
+                **quarantine_figures.get(result.criterion, NO_QUARANTINE),
+            }
             for result in row["criteria"]
         }
         before = stored.get(key)

@@ -271,6 +271,11 @@ class KpiGradeVersion(Base):
     """Shop ชุมชน units that are OTOP producers (one per producer code)."""
     shop_centres: Mapped[int | None]
     """Shop ชุมชน units that are sales centres (shops without a producer code)."""
+    quarantined_rows: Mapped[int] = mapped_column(Integer, server_default="0")
+    """Rows set aside in quarantine that touch the grade (its district, in what the
+    quarter's criteria count)."""
+    quarantine_reasons: Mapped[str | None] = mapped_column(Text)
+    """Their distinct reasons, joined with ``; ``; NULL when none."""
     run_id: Mapped[str] = mapped_column(String(36))
     computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     replaced_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -300,6 +305,12 @@ class KpiGradeCriterion(Base):
     met: Mapped[bool]
     level: Mapped[str | None] = mapped_column(String(1))
     missing: Mapped[Decimal] = mapped_column(Baht)
+    quarantined_rows: Mapped[int] = mapped_column(Integer, server_default="0")
+    """Rows set aside in quarantine that touch this criterion of the grade."""
+    quarantined_unreadable: Mapped[int] = mapped_column(Integer, server_default="0")
+    """Of them, rows with a cell that cannot be read, so not in ``actual_with_quarantined``."""
+    actual_with_quarantined: Mapped[Decimal | None] = mapped_column(Baht)
+    """The actual had the readable rows set aside been loaded too; NULL when none touches."""
 
     __table_args__ = (
         ForeignKeyConstraint(

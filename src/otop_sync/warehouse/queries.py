@@ -24,6 +24,7 @@ from sqlalchemy import (
 from otop_sync.transforms.criteria import CriterionResult
 from otop_sync.transforms.fiscal import Quarter
 from otop_sync.transforms.grades import GradeRow
+from otop_sync.transforms.quarantine import Quarantined, QuarantinedFigure, row_reasons
 from otop_sync.warehouse.models import (
     ConsumedPayload,
     District,
@@ -334,6 +335,7 @@ def grade_rows(connection: Connection, quarter: Quarter, province_code: str) -> 
         .order_by(header.c.district_code)
     ).mappings()
     results: dict[str, list[CriterionResult]] = {}
+    touched: dict[str, list[QuarantinedFigure]] = {}
     for row in connection.execute(
         select(figures)
         .join(
@@ -360,6 +362,17 @@ def grade_rows(connection: Connection, quarter: Quarter, province_code: str) -> 
                 level=row["level"],
             )
         )
+        if row["quarantined_rows"]:
+            with_rows = row["actual_with_quarantined"]
+            touched.setdefault(row["district_code"], []).append(
+                QuarantinedFigure(
+                    criterion=row["criterion"],
+                    unit=unit,
+                    rows=row["quarantined_rows"],
+                    unreadable=row["quarantined_unreadable"],
+                    actual_with=_number(unit, with_rows) if with_rows is not None else 0,
+                )
+            )
     return [
         GradeRow(
             quarter=quarter,
@@ -373,6 +386,13 @@ def grade_rows(connection: Connection, quarter: Quarter, province_code: str) -> 
             reasons=row["reasons"] or "",
             shop_producers=row["shop_producers"],
             shop_centres=row["shop_centres"],
+            quarantined=Quarantined(
+                row["quarantined_rows"],
+                tuple(row_reasons(row["quarantine_reasons"] or "")),
+                tuple(touched.get(row["district_code"], [])),
+            )
+            if row["quarantined_rows"]
+            else None,
         )
         for row in headers
     ]

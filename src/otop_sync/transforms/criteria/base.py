@@ -12,6 +12,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar, Literal, Self, TypeVar
 
@@ -126,6 +127,17 @@ class Criterion(ABC):
         """The parameters as ``kpi_rule`` records them (none unless the kind says so)."""
         return {}
 
+    reads: ClassVar[str | None] = None
+    """The dataset whose rows make the actual (``sales``): a row of it set aside in
+    quarantine can touch this criterion. None: no source rows (nothing set aside touches it)."""
+
+    def counts_in(self, rows: pd.DataFrame, quarter: Quarter, as_of: date) -> pd.Series:  # noqa: ARG002
+        """Which typed rows of :attr:`reads` fall in what the quarter's actual counts, as of a
+        day (a sale of one of its months recorded by then, a product registered or cancelled
+        in it); a cell that could not be read is None and counts only where the others place
+        the row. None of them unless the kind says so."""
+        return pd.Series(False, index=rows.index)
+
     def parts(self, data: QuarterData, districts: list[str]) -> pd.DataFrame:  # noqa: ARG002
         """What the actual is made of, per district (index: district code), as extra grade
         columns; none unless the kind says so."""
@@ -160,6 +172,14 @@ def kind_named(name: str, where: str) -> type[Criterion]:
             f"{where}: unknown criterion {name!r} (known: {', '.join(sorted(_KINDS))})"
         )
     return _KINDS[name]
+
+
+def dates_within(values: pd.Series, first: date | None, last: date) -> pd.Series:
+    """Which cells hold a date after ``first`` (None: any) and on or before ``last``; an
+    unreadable cell (None) is not."""
+    return values.map(
+        lambda d: isinstance(d, date) and (first is None or d > first) and d <= last
+    ).astype(bool)
 
 
 def label_of(name: str) -> str:

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Self
+from datetime import date
+from typing import Any, ClassVar, Self
 
 import pandas as pd
 
@@ -16,9 +17,11 @@ from otop_sync.transforms.criteria.base import (
     QuarterData,
     check_parameters,
     criterion_kind,
+    dates_within,
     int_parameter,
 )
 from otop_sync.transforms.deltas import products_added
+from otop_sync.transforms.fiscal import Quarter
 
 
 @criterion_kind
@@ -31,6 +34,7 @@ class ProductsAdded(Criterion):
     count_word_th = "รายการ"
     unit = "count"
     target_columns = ("products_target",)
+    reads: ClassVar[str] = "products"
 
     target: int
 
@@ -48,6 +52,14 @@ class ProductsAdded(Criterion):
 
     def actuals(self, data: QuarterData, districts: list[str]) -> pd.Series:
         return products_added(data.products, data.quarter, districts)
+
+    def counts_in(self, rows: pd.DataFrame, quarter: Quarter, as_of: date) -> pd.Series:
+        """A product registered or cancelled after the previous quarter's end and by the
+        quarter's end (and by ``as_of``): what the products added are counted from."""
+        first, last = quarter.previous().end, min(quarter.end, as_of)
+        return dates_within(rows["registered_on"], first, last) | dates_within(
+            rows["cancelled_on"], first, last
+        )
 
     def assess(  # a gating criterion's missing is the same whatever the next grade
         self,

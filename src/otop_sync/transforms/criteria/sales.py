@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any, ClassVar, Self
 
@@ -21,6 +22,7 @@ from otop_sync.transforms.criteria.base import (
     decimal_parameter,
 )
 from otop_sync.transforms.deltas import quarter_sales
+from otop_sync.transforms.fiscal import Quarter
 from otop_sync.transforms.targets import SATANG, round_half_up
 
 
@@ -34,6 +36,7 @@ class SalesAgainstTarget(Criterion):
     unit = "baht"
     target_columns = ("base_sales", "sales_target")
     inputs: ClassVar[Mapping[str, str]] = {"base_sales": "base-year sales"}
+    reads: ClassVar[str] = "sales"
 
     growth_percent: Decimal
 
@@ -57,6 +60,11 @@ class SalesAgainstTarget(Criterion):
 
     def actuals(self, data: QuarterData, districts: list[str]) -> pd.Series:
         return quarter_sales(data.sales, data.quarter, districts)
+
+    def counts_in(self, rows: pd.DataFrame, quarter: Quarter, as_of: date) -> pd.Series:
+        """A sale of one of the quarter's months, unless it was recorded after ``as_of``."""
+        recorded_later = rows["recorded_on"].map(lambda d: isinstance(d, date) and d > as_of)
+        return rows["month"].isin(quarter.months) & ~recorded_later.astype(bool)
 
     def assess(  # a gating criterion's missing is the same whatever the next grade
         self,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any, ClassVar, Self
 
@@ -21,9 +22,11 @@ from otop_sync.transforms.criteria.base import (
     RulesError,
     check_parameters,
     criterion_kind,
+    dates_within,
     decimal_parameter,
 )
 from otop_sync.transforms.deltas import UNIT_COLUMNS, shop_units, shops_registered
+from otop_sync.transforms.fiscal import Quarter
 from otop_sync.transforms.targets import round_half_up
 
 THRESHOLD_COLUMNS: dict[str, str] = {level: f"threshold_{level.lower()}" for level in LEVELS}
@@ -41,6 +44,7 @@ class ShopUnits(LevelCriterion):
     unit = "count"
     target_columns = ("interested_q1", *THRESHOLD_COLUMNS.values())
     inputs: ClassVar[Mapping[str, str]] = {"interested_q1": "Q1 interest"}
+    reads: ClassVar[str] = "shops"
 
     level_percent: Mapping[str, Decimal]
     """Per level D–A, the share of the Q1 interest needed, rising from D to A."""
@@ -77,6 +81,11 @@ class ShopUnits(LevelCriterion):
 
     def actuals(self, data: QuarterData, districts: list[str]) -> pd.Series:
         return shops_registered(data.shops, data.quarter.end, districts)
+
+    def counts_in(self, rows: pd.DataFrame, quarter: Quarter, as_of: date) -> pd.Series:
+        """A shop registered by the quarter's end (and by ``as_of``): units are counted
+        cumulatively."""
+        return dates_within(rows["registered_on"], None, min(quarter.end, as_of))
 
     def parts(self, data: QuarterData, districts: list[str]) -> pd.DataFrame:
         """Producers and sales centres among the units (``shop_producers``, ``shop_centres``)."""
