@@ -23,7 +23,7 @@ from otop_sync.flows.request import GradeRequest, SyncRequest, be_year_hint, tod
 from otop_sync.flows.settings import DEFAULT_PROVINCE, Settings, SourceKind
 from otop_sync.flows.stopping import stop_on_terminate
 from otop_sync.flows.targets import targets_from_baseline_file
-from otop_sync.reports.grades import grades_table, late_table
+from otop_sync.reports.grades import late_table, quarter_tables
 from otop_sync.reports.targets import targets_csv, targets_table
 from otop_sync.rules import load_rulebook
 from otop_sync.transforms.fiscal import Quarter
@@ -319,10 +319,8 @@ def _print_run(reports: list, quarter: str | None) -> None:
         for note in report.notes:
             console.print(f"  note: {note}", markup=False, highlight=False)  # file names as written
         grades = [g for g in report.grades if quarter is None or str(g.quarter) == quarter]
-        if grades:
-            console.print(
-                grades_table(grades, f"ผลการประเมิน {quarter or 'ทุกไตรมาส'} (ณ {report.as_of})")
-            )
+        for table in quarter_tables(grades):
+            console.print(table)
         for path in report.reports:
             console.print(f"  report: {path}", markup=False, highlight=False)
 
@@ -430,7 +428,7 @@ def report(
 ) -> None:
     """The quarter's report in the letter's Thai layout, with actuals, grades and gaps."""
     from otop_sync.flows.readers import require_current_schema
-    from otop_sync.reports.quarter import build_report, render
+    from otop_sync.reports.quarter import build_report, report_files, write_files
     from otop_sync.warehouse.db import make_engine
 
     chosen = _report_format(output_format, out)
@@ -442,7 +440,7 @@ def report(
     require_current_schema(engine)
     with engine.connect() as connection:
         built = build_report(connection, quarter, province)
-    out.write_bytes(render(built, chosen.value))
+    write_files(report_files(built, chosen.value, out.stem), str(out.parent))
     print(out)
 
 
