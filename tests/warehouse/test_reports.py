@@ -2,7 +2,12 @@
 
 import dataclasses
 import io
+import os
+import shutil
+import struct
+import subprocess
 from datetime import date
+from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
@@ -13,6 +18,7 @@ from otop_sync.reports.quarter import (
     render,
     report_files,
     to_markdown,
+    write_files,
 )
 from otop_sync.rules import load_rulebook
 from otop_sync.transforms.fiscal import Quarter
@@ -150,3 +156,69 @@ def test_html_report_links_one_explanation_page_per_district(graded_report):
     district = files["q2_districts/5712.html"].decode("utf-8")
     assert '<a href="../q2.html">' in district
     assert "ยังไม่ผ่านเกณฑ์ยอดจำหน่าย" in district
+
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-output" / "screenshots"
+"""Where the browser test keeps its screenshots, for a person to look at (gitignored)."""
+
+
+def _chromium() -> str:
+    """The Chromium binary; without one the test skips, except in CI, where it fails."""
+    binary = shutil.which("chromium") or shutil.which("chromium-browser")
+    if binary is None:
+        reason = "Chromium is not installed: apt-get install -y chromium fonts-thai-tlwg"
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must render the HTML reports: {reason} (.ci/run does)")
+        pytest.skip(reason)
+    return binary
+
+
+def _screenshot(chromium: str, page: Path, png: Path, width: int, height: int, home: Path):
+    subprocess.run(
+        [
+            chromium,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            f"--user-data-dir={home}",
+            f"--screenshot={png}",
+            f"--window-size={width},{height}",
+            page.as_uri(),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    data = png.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    assert struct.unpack(">II", data[16:24]) == (width, height)
+    return data
+
+
+def test_html_report_and_a_district_page_render_in_chromium(graded_report, tmp_path):
+    chromium = _chromium()
+    assert subprocess.run(
+        ["fc-list", ":lang=th", "family"], capture_output=True, text=True, check=True
+    ).stdout.strip(), "no Thai font is installed: apt-get install -y fonts-thai-tlwg"
+    written = write_files(report_files(graded_report, "html"), str(tmp_path / "site"))
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    report_png = SCREENSHOTS / "otop_57_2567Q2.png"
+    district_png = SCREENSHOTS / "otop_57_2567Q2_5712.png"
+    for png in (report_png, district_png):
+        png.unlink(missing_ok=True)
+    report = _screenshot(chromium, Path(written[0]), report_png, 1800, 2000, tmp_path / "home")
+    district = _screenshot(
+        chromium,
+        tmp_path / "site" / "otop_57_2567Q2_districts" / "5712.html",
+        district_png,
+        1100,
+        700,
+        tmp_path / "home",
+    )
+    # A blank page compresses to a few kilobytes; charts, table and Thai text do not.
+    assert len(report) > 60_000
+    assert len(district) > 15_000

@@ -469,6 +469,7 @@ th, td {{ border: 1px solid #999; padding: 4px 6px; }}
 th {{ background: #ddebf7; }} td.num {{ text-align: right; }}
 td.grade {{ text-align: center; font-weight: bold; }}
 tr.total td {{ font-weight: bold; background: #f2f2f2; }}
+td.nowrap, td.link {{ white-space: nowrap; }}
 .legend span {{ display: inline-block; padding: 2px 8px; margin-right: 6px; }}
 @page {{ size: A4 landscape; margin: 10mm; }}
 @media print {{ body {{ margin: 0; }} .charts {{ break-after: page; }} a {{ color: inherit; }} }}
@@ -478,6 +479,8 @@ NUMERIC = ("threshold", "products", "interested", "shops")
 
 def _cell(column: str, value: object, total: bool) -> str:
     classes = "num" if column in BAHT or column.startswith(NUMERIC) else ""
+    if column == "status":
+        classes = "nowrap"
     style = ""
     if column == "grade":
         classes = "grade"
@@ -518,7 +521,9 @@ def to_html(report: QuarterReport, stem: str | None = None) -> str:
             else f'<a href="{html.escape(pages)}/{html.escape(row["district_code"])}.html">'
             f"{EXPLANATION}</a>"
         )
-        body.append(f'<tr class="{"total" if total else ""}">{cells}<td>{link}</td></tr>')
+        body.append(
+            f'<tr class="{"total" if total else ""}">{cells}<td class="link">{link}</td></tr>'
+        )
     legend = "".join(
         f'<span style="background:{colour}">{grade or "ไม่ได้ระดับ"}</span>'
         for grade, colour in GRADE_COLOURS.items()
