@@ -19,11 +19,13 @@ from otop_sync.reports.quarter import (
     report_files,
     to_markdown,
     write_files,
+    write_reports,
 )
 from otop_sync.rules import load_rulebook
 from otop_sync.transforms.fiscal import Quarter
 from otop_sync.warehouse.db import make_engine, upgrade
 from otop_sync.warehouse.grading import grade_quarters
+from tests.conftest import s3_objects
 from tests.warehouse.conftest import load_all
 
 Q2 = Quarter(2567, 2)
@@ -222,3 +224,17 @@ def test_html_report_and_a_district_page_render_in_chromium(graded_report, tmp_p
     # A blank page compresses to a few kilobytes; charts, table and Thai text do not.
     assert len(report) > 60_000
     assert len(district) > 15_000
+
+
+def test_reports_are_written_to_an_s3_bucket_through_fsspec(graded_report, s3_bucket):
+    written = write_reports(graded_report, f"s3://{s3_bucket}/chiang-rai/2567")
+    assert written == [
+        f"s3://{s3_bucket}/chiang-rai/2567/otop_57_2567Q2.{suffix}"
+        for suffix in ("xlsx", "csv", "md", "html")
+    ]
+    stored = s3_objects(s3_bucket)
+    assert len(stored) == 4 + 18  # every format, and the HTML's 18 district pages
+    assert stored["chiang-rai/2567/otop_57_2567Q2.csv"] == render(graded_report, "csv")
+    assert b"5712" in stored["chiang-rai/2567/otop_57_2567Q2_districts/5712.html"]
+    sheet = load_workbook(io.BytesIO(stored["chiang-rai/2567/otop_57_2567Q2.xlsx"]))["2567Q2"]
+    assert sheet["A25"].value == "ข้อมูล ณ วันที่ 15 กรกฎาคม 2567"

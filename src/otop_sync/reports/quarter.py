@@ -578,10 +578,12 @@ def write_files(files: dict[str, bytes], location: str) -> list[str]:
     Returns where each file went, as a local path or a URL."""
     filesystem, root = fsspec.core.url_to_fs(location)
     root = root.rstrip("/")
+    folders = "file" in filesystem.protocol  # an object store has no folders to make
     written = []
     for name, data in files.items():
         path = f"{root}/{name}"
-        filesystem.makedirs(path.rsplit("/", 1)[0], exist_ok=True)
+        if folders:
+            filesystem.makedirs(path.rsplit("/", 1)[0], exist_ok=True)
         filesystem.pipe_file(path, data)
         written.append(filesystem.unstrip_protocol(path) if "://" in location else path)
     return written
