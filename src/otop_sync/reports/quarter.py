@@ -252,13 +252,20 @@ def _display(column: str, value: object) -> str:
 
 
 def to_markdown(report: QuarterReport) -> str:
-    """A Markdown table under the report's title."""
-    lines = [f"# {report.title}", "", "| " + " | ".join(report.labels.values()) + " |"]
+    """A Markdown table under the report's title lines, the data-as-of line under it."""
+    lines = [f"# {report.title}", "", report.subtitle, ""]
+    lines.append("| " + " | ".join(report.labels.values()) + " |")
     lines.append("|" + "|".join("---:" if c in BAHT else "---" for c in report.columns) + "|")
     for row in report.rows.to_dict("records"):
         lines.append(
-            "| " + " | ".join(_display(c, row[c]).replace("|", "/") for c in report.columns) + " |"
+            "| "
+            + " | ".join(
+                _display(c, _shown(c, row[c]) if c == "status" else row[c]).replace("|", "/")
+                for c in report.columns
+            )
+            + " |"
         )
+    lines += ["", report.as_of_line]
     return "\n".join(lines) + "\n"
 
 
@@ -287,7 +294,7 @@ def summary_markdown(report: QuarterReport, locations: list[str]) -> str:
     lines = [
         to_markdown(report).rstrip("\n"),
         "",
-        f"{report.subtitle}. {report.as_of_line}. สถานะ: {', '.join(statuses)}.",
+        f"สถานะ: {', '.join(statuses)}.",
         "",
         f"จำนวนอำเภอตามระดับ: {counts}.",
     ]
