@@ -130,6 +130,21 @@ def test_sync_from_the_file_inbox(tmp_path):
     first = run(*sync, cwd=tmp_path)
     assert first.returncode == 0, first.stderr[-2000:]
     assert "note: reconciliation skipped: the file inbox has no summary report" in first.stdout
+    # One grade table per quarter, newest first, each with the day its figures are as of.
+    titles = [line.strip() for line in first.stdout.splitlines() if "ผลการประเมิน" in line]
+    assert titles == [
+        f"ผลการประเมิน {quarter} ข้อมูล ณ วันที่ 15 พฤศจิกายน 2568"
+        for quarter in (
+            "2568Q4",
+            "2568Q3",
+            "2568Q2",
+            "2568Q1",
+            "2567Q4",
+            "2567Q3",
+            "2567Q2",
+            "2567Q1",
+        )
+    ]
     again = run(*sync, cwd=tmp_path)
     assert again.returncode == 0, again.stderr[-2000:]
     assert "note: inbox: sales_57.csv was loaded before; not read again" in again.stdout
