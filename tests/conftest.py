@@ -78,3 +78,51 @@ def mock_cdd(mock_server: RunningMock) -> RunningMock:
     """The shared mock, reset (no faults, sessions or corrections) before the test."""
     mock_server.reset()
     return mock_server
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[str]:
+    """An S3-compatible store (moto's server) on a free loopback port, for the session."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+S3_SECRET = "s3-secret-that-must-not-show"
+"""The test store's secret key: no artifact, log line or stored name may hold it."""
+
+
+@pytest.fixture
+def s3_bucket(s3_server: str, monkeypatch) -> str:
+    """A fresh bucket on :func:`s3_server`, with the endpoint and credentials in the standard
+    AWS variables (as production sets them); its name."""
+    import uuid
+
+    import boto3
+
+    for name, value in {
+        "AWS_ENDPOINT_URL": s3_server,
+        "AWS_ACCESS_KEY_ID": "otop-test",
+        "AWS_SECRET_ACCESS_KEY": S3_SECRET,
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
+        monkeypatch.setenv(name, value)
+    bucket = f"otop-reports-{uuid.uuid4().hex[:8]}"
+    boto3.client("s3").create_bucket(Bucket=bucket)
+    return bucket
+
+
+def s3_objects(bucket: str) -> dict[str, bytes]:
+    """Every object of a test bucket, by key."""
+    import boto3
+
+    client = boto3.client("s3")
+    listing = client.list_objects_v2(Bucket=bucket).get("Contents", [])
+    return {
+        item["Key"]: client.get_object(Bucket=bucket, Key=item["Key"])["Body"].read()
+        for item in listing
+    }

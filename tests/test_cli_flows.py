@@ -130,6 +130,21 @@ def test_sync_from_the_file_inbox(tmp_path):
     first = run(*sync, cwd=tmp_path)
     assert first.returncode == 0, first.stderr[-2000:]
     assert "note: reconciliation skipped: the file inbox has no summary report" in first.stdout
+    # One grade table per quarter, newest first, each with the day its figures are as of.
+    titles = [line.strip() for line in first.stdout.splitlines() if "ผลการประเมิน" in line]
+    assert titles == [
+        f"ผลการประเมิน {quarter} ข้อมูล ณ วันที่ 15 พฤศจิกายน 2568"
+        for quarter in (
+            "2568Q4",
+            "2568Q3",
+            "2568Q2",
+            "2568Q1",
+            "2567Q4",
+            "2567Q3",
+            "2567Q2",
+            "2567Q1",
+        )
+    ]
     again = run(*sync, cwd=tmp_path)
     assert again.returncode == 0, again.stderr[-2000:]
     assert "note: inbox: sales_57.csv was loaded before; not read again" in again.stdout
@@ -475,3 +490,49 @@ def test_monitor_without_form_responses_says_the_report_channel_is_not_configure
         "5701", "เมืองเชียงราย", "ยอดจำหน่าย", "ตุลาคม 2566", "18/11/2566", "ยังไม่บันทึก", "", ""
     ]  # fmt: skip
     assert {row[2] for row in rows} == {"ยอดจำหน่าย"}
+
+
+def test_registrants_lists_the_producers_in_otop_big_data_per_district(demo):
+    from openpyxl import load_workbook
+
+    folder, _ = demo
+    result = run("registrants", "--out", "producers.xlsx", "--as-of", "2024-07-15", cwd=folder)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "producers.xlsx\n"
+    workbook = load_workbook(folder / "producers.xlsx")
+    counts, listing = workbook["รายอำเภอ"], workbook["รายชื่อผู้ผลิต"]
+    assert counts["A1"].value == (
+        "แบบรายงานข้อมูลผู้ผลิต ผู้ประกอบการ OTOP ที่ลงทะเบียนในระบบ OTOP Big Data จังหวัดเชียงราย"
+    )
+    rows = list(counts.iter_rows(min_row=3, values_only=True))
+    total = rows[18]
+    assert (rows[0][1], rows[0][2], total[2]) == ("5701", "เมืองเชียงราย", "รวม")
+    assert rows[20][0] == "ข้อมูล ณ วันที่ 15 กรกฎาคม 2567"
+    engine = make_engine(f"sqlite:///{folder / 'otop.db'}")
+    with engine.connect() as connection:
+        producers = connection.execute(
+            text(
+                "SELECT count(DISTINCT producer_code) FROM product_registration "
+                "WHERE registered_on <= '2024-07-15' "
+                "AND (cancelled_on IS NULL OR cancelled_on > '2024-07-15')"
+            )
+        ).scalar_one()
+    engine.dispose()
+    assert total[3] == producers == sum(row[3] for row in rows[:18])
+    assert listing.max_row == 2 + producers + 2  # title, header, producers, blank, as-of line
+
+    earlier = run(
+        "registrants",
+        "--out",
+        "producers.csv",
+        "--as-of",
+        "2023-10-01",
+        "--province",
+        "57",
+        cwd=folder,
+    )
+    assert earlier.returncode == 0, earlier.stderr
+    table = list(csv.reader(io.StringIO((folder / "producers.csv").read_text("utf-8-sig"))))
+    assert table[0][:4] == ["ที่", "รหัส", "อำเภอ", "จำนวนผู้ผลิต ผู้ประกอบการ OTOP ที่ลงทะเบียน"]
+    assert table[-1][2] == "รวม"
+    assert 0 < int(table[-1][3]) < producers  # fewer producers were listed a year earlier

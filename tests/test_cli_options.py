@@ -267,6 +267,16 @@ def plain(text: str) -> str:
             ["report", "--quarter", "2567Q2", "--out", "no-such-folder/q2.xlsx"],
             "Invalid value for --out: the folder 'no-such-folder' does not exist",
         ),
+        (
+            ["registrants", "--out", "producers.html"],
+            "Invalid value for --out: 'producers.html' does not end in .xlsx or .csv: give "
+            "--format",
+        ),
+        (
+            ["registrants", "--out", "producers.csv", "--as-of", "2567-07-15"],
+            "Invalid value for --as-of: 2567-07-15 has a Buddhist Era year; dates here are CE: "
+            "use 2024-07-15",
+        ),
     ],
 )
 def test_bad_input_is_bad_usage_with_the_reason(args, message, tmp_path):

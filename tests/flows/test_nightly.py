@@ -15,6 +15,7 @@ from sqlalchemy import text
 
 from otop_sync.flows.nightly import backfill, deadline_monitor, nightly_sync
 from otop_sync.warehouse.db import make_engine
+from tests.conftest import S3_SECRET, s3_objects
 
 AS_OF = date(2025, 11, 15)  # every mock sale is recorded by then; 2567Q2 is long final
 
@@ -57,7 +58,10 @@ def sync(mock_cdd, **extra):
     )
 
 
-def test_nightly_sync_publishes_grades_artifacts_and_reports(mock_cdd, flow_settings):
+def test_nightly_sync_publishes_grades_artifacts_and_reports(
+    mock_cdd, flow_settings, s3_bucket, monkeypatch
+):
+    monkeypatch.setenv("OTOP_REPORT_LOCATION", f"s3://{s3_bucket}/otop")
     state = sync(mock_cdd, report_quarter="2567Q2")
     assert state.is_completed(), state.message
     (report,) = state.result()
@@ -79,6 +83,20 @@ def test_nightly_sync_publishes_grades_artifacts_and_reports(mock_cdd, flow_sett
     } <= set(found)
     assert found["grades-57"].type == "table"
     assert "sales.reconciles_with_summary" in found["sync-summary-57"].data
+    assert sorted(report.reports) == [
+        f"s3://{s3_bucket}/otop/otop_57_2567Q2.{suffix}" for suffix in ("csv", "html", "md", "xlsx")
+    ]
+    assert "otop/otop_57_2567Q2_districts/5712.html" in s3_objects(s3_bucket)
+    assert found["report-57-xlsx"].data == (
+        f"[otop_57_2567Q2.xlsx](s3://{s3_bucket}/otop/otop_57_2567Q2.xlsx)"
+    )
+    # The report itself is in the artifact: its table, grade counts and data-as-of day.
+    summary = found["report-57"].data
+    assert found["report-57"].type == "markdown"
+    assert "| 12 | 5712 | พญาเม็งราย | 1 | 3,930,639.00 | 4,009,251.78 |" in summary
+    assert "ข้อมูล ณ วันที่ 15 พฤศจิกายน 2568" in summary
+    assert "จำนวนอำเภอตามระดับ: A 4, B 3, C 3, D 3, ไม่ได้ระดับ 5." in summary
+    assert not [key for key, artifact in found.items() if S3_SECRET in str(artifact.data)]
     assert sorted(p.rsplit(".", 1)[1] for p in report.reports) == ["csv", "html", "md", "xlsx"]
     # the outlook task ran; 2569Q1, the quarter of AS_OF, is not graded, so it made no artifact
     [outlook] = task_runs(state.state_details.flow_run_id, "publish-outlook")

@@ -1,12 +1,14 @@
 """The one typed grade row every presentation reads, and the criteria registry."""
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
 import pytest
 
-from otop_sync.reports.grades import grades_table
+from otop_sync.reports.explanation import district_explanation
+from otop_sync.reports.grades import grades_table, quarter_tables
 from otop_sync.transforms.criteria import CriterionResult, criterion_kind
 from otop_sync.transforms.criteria.products import ProductsAdded
 from otop_sync.transforms.fiscal import Quarter
@@ -101,6 +103,42 @@ def test_one_row_feeds_the_artifact_and_the_terminal():
         LATE,
         "-",
     ]
+
+
+def test_grades_print_one_table_per_quarter_newest_first_with_the_data_as_of_day():
+    q1 = dataclasses.replace(row("A", None), quarter=Quarter(2567, 1), as_of=date(2024, 1, 19))
+    q2 = row("B", "A")
+    q2_other = dataclasses.replace(q2, district_code="5701", as_of=date(2024, 4, 19))
+    tables = quarter_tables([q1, q2, q2_other])
+    assert [t.title for t in tables] == [
+        "ผลการประเมิน 2567Q2 ข้อมูล ณ วันที่ 15 กรกฎาคม 2567",
+        "ผลการประเมิน 2567Q1 ข้อมูล ณ วันที่ 19 มกราคม 2567",
+    ]
+    assert [t.row_count for t in tables] == [2, 1]
+
+
+@pytest.mark.parametrize(
+    ("grade_row", "why"),
+    [
+        (row(None, "B", sales="0.01"), "ไม่ได้ระดับ เพราะยังไม่ผ่านเกณฑ์ยอดจำหน่าย"),
+        (row("B", "A"), "ได้ระดับ B เพราะผ่านเกณฑ์อื่นครบ และ Shop ชุมชน ถึงระดับ B"),
+    ],
+)
+def test_an_explanation_says_why_from_the_grade_row_alone(grade_row, why):
+    explained = district_explanation(grade_row)
+    assert explained.why == why
+    assert explained.title == "คำอธิบายระดับ อำเภอพญาเม็งราย (5712) ไตรมาส 2 ปีงบประมาณ 2567"
+    assert dict(explained.facts)["สถานะ"] == "ยืนยันแล้ว"
+    assert dict(explained.facts)["ข้อมูล ณ วันที่"] == "15 กรกฎาคม 2567"
+    assert explained.criteria[1] == (
+        "ยอดจำหน่าย",
+        "4,009,251.77 บาท",
+        "4,009,251.78 บาท",
+        "3,930,639.00 บาท",
+        "ผ่าน" if grade_row.grade else "ไม่ผ่าน",
+        "-",
+        "0.01 บาท" if grade_row.grade is None else "-",
+    )
 
 
 def test_a_row_without_reasons_or_units_shows_dashes():

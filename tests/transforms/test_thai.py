@@ -10,6 +10,7 @@ from otop_sync.transforms.thai import (
     be_to_ce,
     ce_to_be,
     format_be_date,
+    format_be_long_date,
     format_be_month,
     parse_amount,
     parse_be_date,
@@ -116,6 +117,11 @@ def test_parse_be_month_forms(text):
 )
 def test_parse_be_month_other_months(text, expected):
     assert parse_be_month(text) == expected
+
+
+def test_format_be_long_date_is_the_letters_form():
+    assert format_be_long_date(date(2024, 1, 25)) == "25 มกราคม 2567"
+    assert format_be_long_date(date(2023, 12, 1)) == "1 ธันวาคม 2566"
 
 
 def test_format_be_month():

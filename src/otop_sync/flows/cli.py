@@ -11,7 +11,7 @@ import sys
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
@@ -23,7 +23,7 @@ from otop_sync.flows.request import GradeRequest, SyncRequest, be_year_hint, tod
 from otop_sync.flows.settings import DEFAULT_PROVINCE, Settings, SourceKind
 from otop_sync.flows.stopping import stop_on_terminate
 from otop_sync.flows.targets import targets_from_baseline_file
-from otop_sync.reports.grades import grades_table, late_table
+from otop_sync.reports.grades import late_table, quarter_tables
 from otop_sync.reports.targets import targets_csv, targets_table
 from otop_sync.rules import load_rulebook
 from otop_sync.transforms.fiscal import Quarter
@@ -330,10 +330,8 @@ def _print_run(reports: list, quarter: str | None) -> None:
         for note in report.notes:
             console.print(f"  note: {note}", markup=False, highlight=False)  # file names as written
         grades = [g for g in report.grades if quarter is None or str(g.quarter) == quarter]
-        if grades:
-            console.print(
-                grades_table(grades, f"ผลการประเมิน {quarter or 'ทุกไตรมาส'} (ณ {report.as_of})")
-            )
+        for table in quarter_tables(grades):
+            console.print(table)
         for path in report.reports:
             console.print(f"  report: {path}", markup=False, highlight=False)
 
@@ -441,7 +439,7 @@ def report(
 ) -> None:
     """The quarter's report in the letter's Thai layout, with actuals, grades and gaps."""
     from otop_sync.flows.readers import require_current_schema
-    from otop_sync.reports.quarter import build_report, render
+    from otop_sync.reports.quarter import build_report, report_files, write_files
     from otop_sync.warehouse.db import make_engine
 
     chosen = _report_format(output_format, out)
@@ -453,20 +451,28 @@ def report(
     require_current_schema(engine)
     with engine.connect() as connection:
         built = build_report(connection, quarter, province)
-    out.write_bytes(render(built, chosen.value))
+    write_files(report_files(built, chosen.value, out.stem), str(out.parent))
     print(out)
 
 
-def _report_format(given: ReportFormat | None, out: Path) -> ReportFormat:
+FormatT = TypeVar("FormatT", bound=StrEnum)
+
+
+def _report_format(
+    given: FormatT | None,
+    out: Path,
+    formats: type[FormatT] = ReportFormat,  # type: ignore[assignment]
+) -> FormatT:
     """The report's format: as given, else the ``--out`` file's suffix; the two must agree."""
     suffix = out.suffix.lower().lstrip(".")
     if given is None:
         try:
-            return ReportFormat(suffix)
+            return formats(suffix)
         except ValueError:
+            names = [f".{f.value}" for f in formats]
+            listed = f"{', '.join(names[:-1])} or {names[-1]}"
             raise typer.BadParameter(
-                f"{out.name!r} does not end in .xlsx, .csv, .md or .html: give --format",
-                param_hint="--out",
+                f"{out.name!r} does not end in {listed}: give --format", param_hint="--out"
             ) from None
     if suffix != given.value:
         raise typer.BadParameter(
@@ -474,6 +480,47 @@ def _report_format(given: ReportFormat | None, out: Path) -> ReportFormat:
             param_hint="--out",
         )
     return given
+
+
+class RegistrantsFormat(StrEnum):
+    """File formats of the registrants report."""
+
+    xlsx = "xlsx"
+    csv = "csv"
+
+
+@app.command()
+def registrants(
+    out: Annotated[Path, typer.Option(dir_okay=False, help="File to write.")],
+    output_format: Annotated[
+        RegistrantsFormat | None,
+        typer.Option("--format", help="xlsx or csv; default: the --out file's suffix."),
+    ] = None,
+    province: Annotated[
+        str, typer.Option(parser=_province_code, help="Province code.")
+    ] = DEFAULT_PROVINCE,
+    as_of: AsOfOption = None,
+    warehouse: WarehouseOption = None,
+) -> None:
+    """The letter's enclosure 3: OTOP producers listed in OTOP Big Data, per district and one
+    by one, as of a day."""
+    from otop_sync.flows.readers import require_current_schema
+    from otop_sync.reports.registrants import build_registrant_report, render_registrants
+    from otop_sync.warehouse.db import make_engine
+
+    chosen = _report_format(output_format, out, RegistrantsFormat)
+    if not out.parent.is_dir():
+        raise typer.BadParameter(
+            f"the folder {str(out.parent)!r} does not exist", param_hint="--out"
+        )
+    day = _as_of(as_of)
+    engine = make_engine(_warehouse_url(warehouse))
+    require_current_schema(engine)
+    with engine.connect() as connection:
+        built = build_registrant_report(connection, province, day)
+    engine.dispose()
+    out.write_bytes(render_registrants(built, chosen.value))
+    print(out)
 
 
 @app.command()

@@ -80,7 +80,7 @@ from otop_sync.reports.notices import (
     stale_notice,
 )
 from otop_sync.reports.outlook import outlook_markdown
-from otop_sync.reports.quarter import build_report, write_reports
+from otop_sync.reports.quarter import build_report, summary_markdown, write_reports
 from otop_sync.transforms.alerts import CRITICAL, failure_kind, stale_sources, usual_seconds
 from otop_sync.transforms.districts import province
 from otop_sync.transforms.districts import province_codes as province_codes_all
@@ -105,6 +105,9 @@ class RunReport:
     seconds: dict[str, float] = field(default_factory=dict)
     docs_index: str | None = None
     reports: list[str] = field(default_factory=list)
+    """Where the report files went: local paths, or URLs (``s3://…``)."""
+    report_summaries: dict[str, str] = field(default_factory=dict)
+    """Each province's report as Markdown, for its artifact, by province code."""
 
 
 def _rows_per_dataset(outcome: SyncOutcome) -> dict[str, dict[str, int]]:
@@ -192,11 +195,13 @@ def publish_artifacts(report: RunReport, kind: str = "sync") -> None:
             link=Path(report.docs_index).resolve().as_uri(),
             link_text="Great Expectations Data Docs",
         )
+    for code, markdown in report.report_summaries.items():
+        create_markdown_artifact(key=_key("report", code), markdown=markdown)
     for path in report.reports:
         create_link_artifact(
-            key=_key("report", scope, Path(path).suffix.lstrip(".")),
-            link=Path(path).resolve().as_uri(),
-            link_text=Path(path).name,
+            key=_key("report", scope, path.rsplit(".", 1)[-1]),
+            link=path if "://" in path else Path(path).resolve().as_uri(),
+            link_text=path.rsplit("/", 1)[-1],
         )
 
 
@@ -309,17 +314,23 @@ def report_task(run: SyncOutcome) -> RunReport:
 
 
 @task(cache_policy=NO_CACHE)
-def write_report_files(report: RunReport, quarter: str) -> list[str]:
-    """Write the quarter's report files (xlsx, csv, md, html) for each province of a run."""
+def write_report_files(report: RunReport, quarter: str) -> tuple[list[str], dict[str, str]]:
+    """Write the quarter's report files (xlsx, csv, md, html) for each province of a run to
+    the configured report location; returns where they went and each province's report as
+    Markdown for its artifact."""
     settings = Settings()
     engine = make_engine(settings.warehouse_url)
-    paths = []
+    locations: list[str] = []
+    summaries: dict[str, str] = {}
     with engine.connect() as connection:
         for code in report.province_codes:
             built = build_report(connection, Quarter.parse(quarter), code)
-            paths += [str(p) for p in write_reports(built, settings.data_dir / "reports")]
+            written = write_reports(built, settings.reports_at())
+            locations += written
+            summaries[code] = summary_markdown(built, written)
     engine.dispose()
-    return paths
+    get_run_logger().info("%s report files written for %s", len(locations), quarter)
+    return locations, summaries
 
 
 @task(name="publish-outlook", cache_policy=NO_CACHE)
@@ -567,7 +578,9 @@ def nightly_sync(
         reports = _finished(runs)
     for report in reports:
         if request.report_quarter:
-            report.reports = write_report_files(report, request.report_quarter)
+            report.reports, report.report_summaries = write_report_files(
+                report, request.report_quarter
+            )
         publish_artifacts(report)
         publish_outlook(report)
     watch_runs_task(reports)

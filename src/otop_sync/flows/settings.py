@@ -37,6 +37,11 @@ class Settings(BaseSettings):
     """SQLAlchemy URL of the warehouse (SQLite file by default, PostgreSQL in production)."""
     data_dir: Path = Path("otop-data")
     """Where raw payloads, Data Docs and reports are kept."""
+    report_location: str = ""
+    """Where report files are written, as fsspec understands it: a local folder, or
+    ``s3://bucket/prefix`` for an S3-compatible store (its endpoint and credentials come from
+    the standard AWS variables or files, e.g. ``AWS_ENDPOINT_URL``, ``AWS_ACCESS_KEY_ID``);
+    empty: ``<data_dir>/reports``."""
     rules_file: Path | None = None
     """A KPI rules TOML to use instead of the bundled one."""
 
@@ -117,3 +122,7 @@ class Settings(BaseSettings):
     slow_run_history: int = 5
     """How many earlier completed runs (same source and provinces) the median needs; the
     latest 20 are compared with."""
+
+    def reports_at(self) -> str:
+        """Where report files go: :attr:`report_location`, else ``<data_dir>/reports``."""
+        return self.report_location or str(self.data_dir / "reports")

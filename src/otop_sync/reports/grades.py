@@ -10,8 +10,9 @@ import pandas as pd
 from rich.table import Table
 
 from otop_sync.transforms.deadlines import LATE, MISSING, SALES, SHOP_REPORT
+from otop_sync.transforms.fiscal import Quarter
 from otop_sync.transforms.grades import GradeRow
-from otop_sync.transforms.thai import format_be_date, format_be_month
+from otop_sync.transforms.thai import format_be_date, format_be_long_date, format_be_month
 
 
 def grades_table(grades: Sequence[GradeRow], title: str) -> Table:
@@ -53,6 +54,21 @@ def grades_table(grades: Sequence[GradeRow], title: str) -> Table:
             g.quarantined_text() or "-",
         )
     return table
+
+
+def quarter_tables(grades: Sequence[GradeRow]) -> list[Table]:
+    """Grades as one table per quarter, newest quarter first, each titled with its quarter
+    and the day its figures are as of (``ข้อมูล ณ วันที่ 15 กรกฎาคม 2567``)."""
+    by_quarter: dict[Quarter, list[GradeRow]] = {}
+    for grade in grades:
+        by_quarter.setdefault(grade.quarter, []).append(grade)
+    return [
+        grades_table(
+            rows,
+            f"ผลการประเมิน {quarter} ข้อมูล ณ วันที่ {format_be_long_date(max(g.as_of for g in rows))}",
+        )
+        for quarter, rows in sorted(by_quarter.items(), reverse=True)
+    ]
 
 
 REPORT_CHANNEL_NOT_CONFIGURED = (

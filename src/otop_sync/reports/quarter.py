@@ -1,27 +1,42 @@
 """The province's quarter report in the letter's Thai layout, plus what each district achieved:
 one row per district, the province total row, as CSV, Markdown, XLSX (for printing) and HTML
-(with charts of sales against target and of the grade distribution)."""
+(with charts of sales against target and of the grade distribution).
+
+XLSX and HTML follow the letter's table: its title, the grouped two-row header, the province
+total row and "ข้อมูล ณ วันที่ …" (BE), with the status in Thai words; beside the letter's
+columns come the actuals, the grade, what is missing and each district's explanation (a sheet
+of the workbook, or a page next to the HTML report). Files are written through fsspec, to a
+local folder or an S3-compatible bucket (:func:`write_reports`)."""
 
 from __future__ import annotations
 
 import csv
 import html
 import io
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
+import fsspec
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.hyperlink import Hyperlink
 from sqlalchemy import Connection
 
 from otop_sync.errors import OtopSyncError
+from otop_sync.reports.explanation import (
+    THAI_FONTS,
+    explanation_page,
+    print_a4_landscape,
+    write_explanation_sheet,
+)
 from otop_sync.transforms.criteria import LEVELS
 from otop_sync.transforms.fiscal import Quarter
-from otop_sync.transforms.grades import GradeRow
-from otop_sync.transforms.thai import THAI_MONTHS, ce_to_be
+from otop_sync.transforms.grades import STATUS_TH, GradeRow
+from otop_sync.transforms.thai import THAI_MONTHS, ce_to_be, format_be_long_date
 from otop_sync.warehouse import queries
 
 FORMATS = ("xlsx", "csv", "md", "html")
@@ -36,15 +51,52 @@ class ReportError(OtopSyncError, ValueError):
     """Nothing to report for the quarter asked."""
 
 
+LETTER_GROUPS: tuple[tuple[str | None, tuple[str, ...]], ...] = (
+    (None, ("order", "district_code", "district_name_th")),
+    ("จำนวนผลิตภัณฑ์ OTOP ที่เพิ่มขึ้น", ("products_target",)),
+    ("ยอดจำหน่าย OTOP ที่เพิ่มขึ้น", ("base_sales", "sales_target")),
+    (
+        'ผู้ผลิต ผู้ประกอบการ OTOP ที่เข้าร่วมโครงการ Digital Wallet ลงทะเบียน "Shop ชุมชน" '
+        'ในระบบ "Click ชุมชน"',
+        ("interested_q1", "threshold_d", "threshold_c", "threshold_b", "threshold_a"),
+    ),
+    ("ผลการดำเนินงาน", ("products_added", "sales", "shops_registered", "shop_units")),
+    (
+        "ผลการประเมิน",
+        (
+            "grade",
+            "status",
+            "missing",
+            "reasons",
+            "quarantined_rows",
+            "quarantine_reasons",
+            "with_quarantined",
+        ),
+    ),
+)
+"""The letter's grouped header (a group over its columns; None: one column over both header
+rows), then the actuals and the grade beside it."""
+EXPLANATION = "คำอธิบาย"
+"""The last column of the XLSX and HTML reports: a link to the district's explanation."""
+XLSX_FONT = "Tahoma"
+"""Ships with Windows and macOS (so with every Excel) and has Thai glyphs; LibreOffice
+substitutes a metric-compatible font."""
+
+
 @dataclass
 class QuarterReport:
     """The rows and labels of one province's quarter report."""
 
     quarter: Quarter
+    province_code: str
     province_name: str
     rows: pd.DataFrame
     """Districts then the total row, columns as in :attr:`columns`."""
     labels: dict[str, str]
+    as_of: date
+    """The day the figures are as of (the latest of the grades')."""
+    grades: list[GradeRow] = field(default_factory=list)
+    """The districts' grades, in row order: what each explanation is made from."""
 
     @property
     def columns(self) -> list[str]:
@@ -53,13 +105,38 @@ class QuarterReport:
 
     @property
     def title(self) -> str:
-        """The report's title line."""
+        """The letter's title line, for this quarter."""
         first, last = self.quarter.months[0], self.quarter.months[-1]
         return (
-            f"เป้าหมายและผลการดำเนินงาน OTOP ไตรมาส {self.quarter.number} "
-            f"ปีงบประมาณ {self.quarter.fiscal_year} ({THAI_MONTHS[first.month - 1]} - "
-            f"{THAI_MONTHS[last.month - 1]} {ce_to_be(last.year)}) จังหวัด{self.province_name}"
+            "เป้าหมายการดำเนินงานตามเกณฑ์การจัดระดับ ภารกิจสำคัญที่อธิบดีกรมการพัฒนาชุมชนเน้นย้ำ "
+            f"ไตรมาส {self.quarter.number} (เดือน{THAI_MONTHS[first.month - 1]} - "
+            f"{THAI_MONTHS[last.month - 1]} {ce_to_be(last.year)})"
         )
+
+    @property
+    def subtitle(self) -> str:
+        """The letter's second title line, with the province and fiscal year."""
+        return (
+            f"ประเด็นที่ 8 โครงการหนึ่งตำบล หนึ่งผลิตภัณฑ์ (OTOP) จังหวัด{self.province_name} "
+            f"ปีงบประมาณ {self.quarter.fiscal_year}"
+        )
+
+    @property
+    def as_of_line(self) -> str:
+        """The line under the letter's table: ``ข้อมูล ณ วันที่ 25 มกราคม 2567``."""
+        return f"ข้อมูล ณ วันที่ {format_be_long_date(self.as_of)}"
+
+    @property
+    def stem(self) -> str:
+        """The report files' name without suffix: ``otop_57_2567Q2``."""
+        return f"otop_{self.province_code}_{self.quarter}"
+
+    def header_groups(self) -> Iterator[tuple[str | None, list[str]]]:
+        """:data:`LETTER_GROUPS` restricted to the report's columns, in order."""
+        for group, columns in LETTER_GROUPS:
+            present = [c for c in columns if c in self.labels]
+            if present:
+                yield group, present
 
 
 def _number(value: object) -> str:
@@ -147,7 +224,13 @@ def build_report(connection: Connection, quarter: Quarter, province_code: str) -
     labels = _labels(quarter, rule)
     frame = pd.concat([frame, pd.DataFrame([total_row])], ignore_index=True)[list(labels)]
     return QuarterReport(
-        quarter, str(total["name_th"]).removeprefix("รวม (จังหวัด").rstrip(")"), frame, labels
+        quarter=quarter,
+        province_code=province_code,
+        province_name=str(total["name_th"]).removeprefix("รวม (จังหวัด").rstrip(")"),
+        rows=frame,
+        labels=labels,
+        as_of=max(grades[t["district_code"]].as_of for t in graded),
+        grades=[grades[t["district_code"]] for t in graded],
     )
 
 
@@ -189,67 +272,147 @@ def _display(column: str, value: object) -> str:
 
 
 def to_markdown(report: QuarterReport) -> str:
-    """A Markdown table under the report's title."""
-    lines = [f"# {report.title}", "", "| " + " | ".join(report.labels.values()) + " |"]
+    """A Markdown table under the report's title lines, the data-as-of line under it."""
+    lines = [f"# {report.title}", "", report.subtitle, ""]
+    lines.append("| " + " | ".join(report.labels.values()) + " |")
     lines.append("|" + "|".join("---:" if c in BAHT else "---" for c in report.columns) + "|")
     for row in report.rows.to_dict("records"):
         lines.append(
-            "| " + " | ".join(_display(c, row[c]).replace("|", "/") for c in report.columns) + " |"
+            "| "
+            + " | ".join(
+                _display(c, _shown(c, row[c]) if c == "status" else row[c]).replace("|", "/")
+                for c in report.columns
+            )
+            + " |"
         )
+    lines += ["", report.as_of_line]
+    return "\n".join(lines) + "\n"
+
+
+def _shown(column: str, value: object) -> object:
+    """A cell's value as the XLSX and HTML reports show it: ``-`` for no grade, the status in
+    Thai words, baht as ``Decimal``; None for an empty cell."""
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return "-" if column == "grade" else None
+    if column == "status":
+        return STATUS_TH.get(str(value), value)
+    if column in BAHT:
+        return Decimal(str(value))
+    return value
+
+
+def _explanation_sheet_name(grade: GradeRow) -> str:
+    return grade.district_code
+
+
+def summary_markdown(report: QuarterReport, locations: list[str]) -> str:
+    """The report for a Prefect artifact: its title, the data-as-of line, how many districts
+    got each grade, the table (:func:`to_markdown`) and where the files were written."""
+    grades = [g.grade for g in report.grades]
+    counts = ", ".join(f"{g or 'ไม่ได้ระดับ'} {grades.count(g)}" for g in GRADES)
+    statuses = sorted({g.status_text() for g in report.grades})
+    lines = [
+        to_markdown(report).rstrip("\n"),
+        "",
+        f"สถานะ: {', '.join(statuses)}.",
+        "",
+        f"จำนวนอำเภอตามระดับ: {counts}.",
+    ]
+    if locations:
+        lines += ["", "ไฟล์รายงาน:", *(f"- `{location}`" for location in locations)]
     return "\n".join(lines) + "\n"
 
 
 def to_xlsx(report: QuarterReport) -> bytes:
-    """A workbook formatted for printing: title, Thai headers, number formats, frozen header,
-    landscape A4 fitted to one page wide."""
+    """A workbook formatted for printing on A4 landscape: the letter's title, its grouped
+    two-row header, the rows, the total row and the data-as-of line; then one sheet per
+    district explaining its grade, linked from the report's last column."""
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = f"{report.quarter}"
-    width = len(report.columns)
-    sheet.append([report.title])
-    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
-    sheet["A1"].font = Font(bold=True, size=14)
-    sheet.append(list(report.labels.values()))
-    thin = Side(style="thin", color="999999")
-    for cell in sheet[2]:
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
-        cell.fill = PatternFill("solid", fgColor="DDEBF7")
-        cell.border = Border(top=thin, bottom=thin, left=thin, right=thin)
-    for row in report.rows.to_dict("records"):
-        values = []
-        for column in report.columns:
-            value = row[column]
-            if value is None or (isinstance(value, float) and pd.isna(value)):
-                value = "-" if column == "grade" else None
-            elif column in BAHT:
-                value = Decimal(str(value))
-            values.append(value)
-        sheet.append(values)
-    for index, column in enumerate(report.columns, start=1):
-        letter = get_column_letter(index)
-        for cell in sheet[letter][2:]:
-            cell.border = Border(top=thin, bottom=thin, left=thin, right=thin)
+    columns = [*report.columns, EXPLANATION]
+    width = len(columns)
+    thin = Side(style="thin", color="808080")
+    box = Border(top=thin, bottom=thin, left=thin, right=thin)
+    for row, text in ((1, report.title), (2, report.subtitle)):
+        sheet.cell(row=row, column=1, value=text).font = Font(name=XLSX_FONT, bold=True, size=14)
+        sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=width)
+        sheet.cell(row=row, column=1).alignment = Alignment(horizontal="center")
+    index = 1
+    for group, group_columns in [*report.header_groups(), (None, [EXPLANATION])]:
+        if group is not None:
+            sheet.cell(row=3, column=index, value=group)
+            if len(group_columns) > 1:
+                sheet.merge_cells(
+                    start_row=3,
+                    start_column=index,
+                    end_row=3,
+                    end_column=index + len(group_columns) - 1,
+                )
+        for offset, column in enumerate(group_columns):
+            label = report.labels.get(column, column)
+            if group is None:
+                sheet.cell(row=3, column=index + offset, value=label)
+                sheet.merge_cells(
+                    start_row=3, start_column=index + offset, end_row=4, end_column=index + offset
+                )
+            else:
+                sheet.cell(row=4, column=index + offset, value=label)
+        index += len(group_columns)
+    for header_row in (3, 4):
+        for cell in sheet[header_row][:width]:
+            cell.font = Font(name=XLSX_FONT, bold=True)
+            cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
+            cell.fill = PatternFill("solid", fgColor="DDEBF7")
+            cell.border = box
+    grades = {g.district_code: g for g in report.grades}
+    for record in report.rows.to_dict("records"):
+        sheet.append([_shown(c, record[c]) for c in report.columns])
+        grade = grades.get(record["district_code"]) if record["order"] != "" else None
+        if grade is not None:
+            cell = sheet.cell(row=sheet.max_row, column=width, value=EXPLANATION)
+            cell.hyperlink = Hyperlink(
+                ref=cell.coordinate, location=f"'{_explanation_sheet_name(grade)}'!A1"
+            )
+            cell.font = Font(name=XLSX_FONT, color="0563C1", underline="single")
+    last = sheet.max_row
+    for number, column in enumerate(columns, start=1):
+        letter = get_column_letter(number)
+        for cell in sheet[letter][4:last]:
+            cell.border = box
+            if cell.hyperlink is None:
+                cell.font = Font(name=XLSX_FONT, bold=cell.row == last)
             if column in BAHT:
                 cell.number_format = "#,##0.00"
+            elif column.startswith(NUMERIC):
+                cell.number_format = "#,##0"
+            if column in ("missing", "reasons", "shop_units"):
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
         sheet.column_dimensions[letter].width = {
+            "order": 5,
+            "district_code": 7,
             "district_name_th": 18,
-            "missing": 40,
+            "missing": 36,
             "shop_units": 20,
-            "reasons": 40,
+            "reasons": 36,
             "quarantine_reasons": 40,
             "with_quarantined": 30,
+            EXPLANATION: 11,
         }.get(column, 16 if column in BAHT else 10)
-    for cell in sheet[sheet.max_row]:
-        cell.font = Font(bold=True)
-    sheet.row_dimensions[2].height = 48
-    sheet.freeze_panes = "D3"
-    sheet.print_title_rows = "2:2"
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
-    sheet.page_setup.fitToWidth = 1
-    sheet.page_setup.fitToHeight = 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.append([])
+    sheet.append([report.as_of_line])
+    sheet.cell(row=sheet.max_row, column=1).font = Font(name=XLSX_FONT)
+    sheet.row_dimensions[3].height = 48
+    sheet.row_dimensions[4].height = 48
+    sheet.freeze_panes = "D5"
+    sheet.print_title_rows = "3:4"
+    print_a4_landscape(sheet)
+    for grade in report.grades:
+        explanation = workbook.create_sheet(_explanation_sheet_name(grade))
+        write_explanation_sheet(explanation, grade, XLSX_FONT)
+        back = explanation.cell(row=1, column=8, value="กลับไปที่รายงาน")
+        back.hyperlink = Hyperlink(ref=back.coordinate, location=f"'{sheet.title}'!A1")
+        back.font = Font(name=XLSX_FONT, color="0563C1", underline="single")
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -325,39 +488,71 @@ def _grade_chart(rows: pd.DataFrame) -> str:
     return _svg(360, 220, "จำนวนอำเภอตามระดับ", parts)
 
 
-STYLE = """
-body { font-family: "Sarabun", "TH Sarabun New", "Noto Sans Thai", Tahoma, sans-serif;
-       margin: 24px; color: #222; }
-h1 { font-size: 20px; } h2 { font-size: 16px; margin-top: 28px; }
-.charts { display: flex; flex-wrap: wrap; gap: 32px; align-items: flex-start; }
-table { border-collapse: collapse; font-size: 13px; margin-top: 12px; }
-th, td { border: 1px solid #bbb; padding: 4px 6px; }
-th { background: #ddebf7; } td.num { text-align: right; }
-td.grade { text-align: center; font-weight: bold; }
-tr.total td { font-weight: bold; background: #f2f2f2; }
-.legend span { display: inline-block; padding: 2px 8px; margin-right: 6px; }
+STYLE = f"""
+body {{ font-family: {THAI_FONTS}; margin: 24px; color: #222; }}
+h1 {{ font-size: 20px; margin-bottom: 4px; }} p.subtitle {{ font-size: 17px; margin-top: 0; }}
+h2 {{ font-size: 16px; margin-top: 28px; }}
+.charts {{ display: flex; flex-wrap: wrap; gap: 32px; align-items: flex-start; }}
+table {{ border-collapse: collapse; font-size: 13px; margin-top: 12px; }}
+th, td {{ border: 1px solid #999; padding: 4px 6px; }}
+th {{ background: #ddebf7; }} td.num {{ text-align: right; }}
+td.grade {{ text-align: center; font-weight: bold; }}
+tr.total td {{ font-weight: bold; background: #f2f2f2; }}
+td.nowrap, td.link {{ white-space: nowrap; }}
+.legend span {{ display: inline-block; padding: 2px 8px; margin-right: 6px; }}
+@page {{ size: A4 landscape; margin: 10mm; }}
+@media print {{ body {{ margin: 0; }} .charts {{ break-after: page; }} a {{ color: inherit; }} }}
 """
 NUMERIC = ("threshold", "products", "interested", "shops", "quarantined_rows")
 
 
 def _cell(column: str, value: object, total: bool) -> str:
     classes = "num" if column in BAHT or column.startswith(NUMERIC) else ""
+    if column == "status":
+        classes = "nowrap"
     style = ""
     if column == "grade":
         classes = "grade"
         if not total:
             style = f' style="background:{GRADE_COLOURS[_grade_of(value)]}"'
-    return f'<td class="{classes}"{style}>{html.escape(_display(column, value))}</td>'
+    text = _display(column, _shown(column, value) if column == "status" else value)
+    return f'<td class="{classes}"{style}>{html.escape(text)}</td>'
 
 
-def to_html(report: QuarterReport) -> str:
-    """A standalone page: the charts first, then the table (no scripts, no network)."""
-    head = "".join(f"<th>{html.escape(label)}</th>" for label in report.labels.values())
+def _html_header(report: QuarterReport) -> str:
+    """The letter's grouped two-row header, then the explanation column."""
+    top, bottom = [], []
+    for group, columns in [*report.header_groups(), (None, [EXPLANATION])]:
+        if group is None:
+            top += [f'<th rowspan="2">{html.escape(report.labels.get(c, c))}</th>' for c in columns]
+            continue
+        top.append(f'<th colspan="{len(columns)}">{html.escape(group)}</th>')
+        bottom += [f"<th>{html.escape(report.labels[c])}</th>" for c in columns]
+    return f"<tr>{''.join(top)}</tr><tr>{''.join(bottom)}</tr>"
+
+
+def pages_folder(stem: str) -> str:
+    """The folder beside an HTML report holding its districts' explanation pages."""
+    return f"{stem}_districts"
+
+
+def to_html(report: QuarterReport, stem: str | None = None) -> str:
+    """A standalone page: the charts, then the letter's table with each district's link to
+    its explanation page in :func:`pages_folder` (no scripts, no network)."""
+    pages = pages_folder(stem or report.stem)
     body = []
     for row in report.rows.to_dict("records"):
         total = row["order"] == ""
         cells = "".join(_cell(c, row[c], total) for c in report.columns)
-        body.append(f'<tr class="{"total" if total else ""}">{cells}</tr>')
+        link = (
+            ""
+            if total
+            else f'<a href="{html.escape(pages)}/{html.escape(row["district_code"])}.html">'
+            f"{EXPLANATION}</a>"
+        )
+        body.append(
+            f'<tr class="{"total" if total else ""}">{cells}<td class="link">{link}</td></tr>'
+        )
     legend = "".join(
         f'<span style="background:{colour}">{grade or "ไม่ได้ระดับ"}</span>'
         for grade, colour in GRADE_COLOURS.items()
@@ -366,38 +561,69 @@ def to_html(report: QuarterReport) -> str:
     return (
         f'<!DOCTYPE html>\n<html lang="th"><head><meta charset="utf-8"><title>{title}</title>'
         f"<style>{STYLE}</style></head><body><h1>{title}</h1>"
+        f'<p class="subtitle">{html.escape(report.subtitle)}</p>'
         f'<div class="legend">{legend} แถบ = ยอดจำหน่ายเป็นร้อยละของเป้าหมาย</div>'
         f'<div class="charts"><div><h2>ยอดจำหน่ายเทียบเป้าหมายรายอำเภอ (ร้อยละ)</h2>'
         f"{_sales_chart(report.rows)}</div><div><h2>จำนวนอำเภอตามระดับ</h2>"
         f"{_grade_chart(report.rows)}</div></div><h2>ตารางเป้าหมายและผล</h2>"
-        f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
-        "</body></html>\n"
+        f"<table><thead>{_html_header(report)}</thead><tbody>{''.join(body)}</tbody></table>"
+        f'<p class="as-of">{html.escape(report.as_of_line)}</p></body></html>\n'
     )
 
 
-def render(report: QuarterReport, file_format: str) -> bytes:
-    """The report in one of :data:`FORMATS`."""
+def report_files(
+    report: QuarterReport, file_format: str, stem: str | None = None
+) -> dict[str, bytes]:
+    """The files of the report in one of :data:`FORMATS`, by name relative to where they are
+    written: ``<stem>.<format>``, and for HTML one explanation page per district in
+    :func:`pages_folder`."""
+    stem = stem or report.stem
     if file_format == "xlsx":
-        return to_xlsx(report)
-    if file_format == "csv":
-        return to_csv(report)
-    if file_format == "md":
-        return to_markdown(report).encode("utf-8")
+        main = to_xlsx(report)
+    elif file_format == "csv":
+        main = to_csv(report)
+    elif file_format == "md":
+        main = to_markdown(report).encode("utf-8")
+    elif file_format == "html":
+        main = to_html(report, stem).encode("utf-8")
+    else:
+        raise ReportError(f"unknown report format {file_format!r}; use one of {', '.join(FORMATS)}")
+    files = {f"{stem}.{file_format}": main}
     if file_format == "html":
-        return to_html(report).encode("utf-8")
-    raise ReportError(f"unknown report format {file_format!r}; use one of {', '.join(FORMATS)}")
+        for grade in report.grades:
+            page = explanation_page(grade, back=f"../{stem}.html")
+            files[f"{pages_folder(stem)}/{grade.district_code}.html"] = page.encode("utf-8")
+    return files
+
+
+def render(report: QuarterReport, file_format: str) -> bytes:
+    """The report's main file in one of :data:`FORMATS`."""
+    return report_files(report, file_format)[f"{report.stem}.{file_format}"]
+
+
+def write_files(files: dict[str, bytes], location: str) -> list[str]:
+    """Write files (by relative name) under a location fsspec understands: a local folder,
+    or ``s3://bucket/prefix`` (endpoint and credentials from the standard AWS settings).
+    Returns where each file went, as a local path or a URL."""
+    filesystem, root = fsspec.core.url_to_fs(location)
+    root = root.rstrip("/")
+    folders = "file" in filesystem.protocol  # an object store has no folders to make
+    written = []
+    for name, data in files.items():
+        path = f"{root}/{name}"
+        if folders:
+            filesystem.makedirs(path.rsplit("/", 1)[0], exist_ok=True)
+        filesystem.pipe_file(path, data)
+        written.append(filesystem.unstrip_protocol(path) if "://" in location else path)
+    return written
 
 
 def write_reports(
-    report: QuarterReport, folder: Path, formats: tuple[str, ...] = FORMATS
-) -> list[Path]:
-    """Write the report in every format into a folder; returns the files."""
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = []
+    report: QuarterReport, location: str, formats: tuple[str, ...] = FORMATS
+) -> list[str]:
+    """Write the report in every format (with the HTML's explanation pages) under a location
+    (see :func:`write_files`); returns where each format's main file went."""
+    written = []
     for file_format in formats:
-        path = (
-            folder / f"otop_{report.rows['district_code'].iloc[-1]}_{report.quarter}.{file_format}"
-        )
-        path.write_bytes(render(report, file_format))
-        paths.append(path)
-    return paths
+        written.append(write_files(report_files(report, file_format), location)[0])
+    return written

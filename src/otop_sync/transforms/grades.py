@@ -113,6 +113,11 @@ def amount_text(unit: str, value: Number) -> str:
     return f"{Decimal(value):,.2f}" if unit == "baht" else str(int(value))
 
 
+STATUS_TH = {"provisional": "เบื้องต้น", "final": "ยืนยันแล้ว"}
+"""A grade's status as Thai readers see it: provisional until the quarter's last sales are
+due, final from then on."""
+
+
 @dataclass(frozen=True, slots=True)
 class GradeRow:
     """One district's grade for one quarter, as every presentation shows it."""
@@ -163,6 +168,10 @@ class GradeRow:
         if self.shop_producers is None or self.shop_centres is None:
             return ""
         return f"ผู้ผลิต {self.shop_producers}, ศูนย์จำหน่าย {self.shop_centres}"
+
+    def status_text(self) -> str:
+        """The status in Thai (:data:`STATUS_TH`); an unknown status as it is."""
+        return STATUS_TH.get(self.status, self.status)
 
     def criterion(self, name: str) -> CriterionResult | None:
         """The result of one criterion, None if the quarter's rules did not grade it."""

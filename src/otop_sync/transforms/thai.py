@@ -180,6 +180,11 @@ def format_be_month(first_day: date, *, short: bool = False) -> str:
     return f"{names[first_day.month - 1]} {ce_to_be(first_day.year)}"
 
 
+def format_be_long_date(day: date) -> str:
+    """Write a CE ``date`` as a letter does: ``25 มกราคม 2567`` (full month, BE year)."""
+    return f"{day.day} {format_be_month(day.replace(day=1))}"
+
+
 def format_be_day(day: date) -> str:
     """Write a CE ``date`` as a Thai reader does: ``18 มี.ค. 2567`` (short month, BE year)."""
     return f"{day.day} {format_be_month(day.replace(day=1), short=True)}"

@@ -439,3 +439,34 @@ def run_seconds(connection: Connection, run_id: str, history: int) -> tuple[floa
     ).all()
     seconds = (_utc(run.finished_at) - _utc(run.started_at)).total_seconds()
     return seconds, [(_utc(end) - _utc(start)).total_seconds() for start, end in earlier]
+
+
+def province_districts(connection: Connection, province_code: str) -> pd.DataFrame:
+    """The province's districts in code order: ``district_code``, ``district_name_th``, and
+    ``province_name_th``."""
+    statement = (
+        select(District.district_code, District.name_th, District.province_name_th)
+        .where(District.province_code == province_code)
+        .order_by(District.district_code)
+    )
+    return _frame(connection, statement, ["district_code", "district_name_th", "province_name_th"])
+
+
+def producer_register(connection: Connection, province_code: str) -> pd.DataFrame:
+    """OTOP Big Data's products of a province with their producers: product and producer
+    code, producer name and type, district, subdistrict, registered and cancelled on."""
+    table = ProductRegistration
+    columns = [
+        "product_code",
+        "producer_code",
+        "producer_name",
+        "producer_type",
+        "district_code",
+        "subdistrict",
+        "registered_on",
+        "cancelled_on",
+    ]
+    statement = select(*(getattr(table, c) for c in columns)).where(
+        table.province_code == province_code
+    )
+    return _frame(connection, statement, columns)
