@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, text
@@ -28,11 +30,15 @@ def _postgres_or_skip() -> str:
     )
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def warehouse_url(request, tmp_path) -> Iterator[str]:
-    """A URL of an empty warehouse: a fresh SQLite file, or a fresh PostgreSQL schema."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'warehouse.db'}"
+ENGINES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+@contextmanager
+def empty_warehouse(engine_name: str, folder: Path) -> Iterator[str]:
+    """The URL of an empty warehouse: a fresh SQLite file in ``folder``, or a fresh
+    PostgreSQL schema (dropped afterwards)."""
+    if engine_name == "sqlite":
+        yield f"sqlite:///{folder / 'warehouse.db'}"
         return
     url = _postgres_or_skip()
     schema = f"test_{uuid.uuid4().hex[:12]}"
@@ -49,6 +55,13 @@ def warehouse_url(request, tmp_path) -> Iterator[str]:
         with admin.begin() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+@pytest.fixture(params=ENGINES)
+def warehouse_url(request, tmp_path) -> Iterator[str]:
+    """A URL of an empty warehouse: a fresh SQLite file, or a fresh PostgreSQL schema."""
+    with empty_warehouse(request.param, tmp_path) as url:
+        yield url
 
 
 @pytest.fixture

@@ -308,7 +308,7 @@ def rule(connection: Connection, fiscal_year: int) -> dict[str, object] | None:
     return None if row is None else dict(row)
 
 
-def _number(unit: str, value: Decimal | None) -> int | Decimal | None:
+def stored_figure(unit: str, value: Decimal | None) -> int | Decimal | None:
     """A stored figure in its unit's type: counts as int, baht as Decimal."""
     if value is None:
         return None
@@ -350,11 +350,11 @@ def grade_rows(connection: Connection, quarter: Quarter, province_code: str) -> 
             CriterionResult(
                 criterion=row["criterion"],
                 unit=unit,
-                actual=_number(unit, row["actual"]),
-                target=_number(unit, row["target"]),
+                actual=stored_figure(unit, row["actual"]),
+                target=stored_figure(unit, row["target"]),
                 met=bool(row["met"]),
-                missing=_number(unit, row["missing"]),
-                basis=_number(unit, row["basis"]),
+                missing=stored_figure(unit, row["missing"]),
+                basis=stored_figure(unit, row["basis"]),
                 level=row["level"],
             )
         )
