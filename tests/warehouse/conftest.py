@@ -10,11 +10,14 @@ import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from sqlalchemy import Engine, text
 
+from otop_sync.connectors.landing import RawFile, RawLandingStore
 from otop_sync.warehouse.db import make_engine, upgrade
 
 PG_URL = os.environ.get("OTOP_TEST_PG_URL")
@@ -73,25 +76,52 @@ def engine(warehouse_url) -> Iterator[Engine]:
     engine.dispose()
 
 
-@pytest.fixture(scope="session")
-def chiang_rai_rows(tmp_path_factory) -> dict:
-    """The mock's Chiang Rai datasets, extracted from export files and typed."""
+@dataclass(frozen=True)
+class Export:
+    """One export file as the inbox reads it: its typed rows (each with its line and the
+    payload's sha256) and the landed payload."""
+
+    path: Path
+    rows: pd.DataFrame
+    raw: RawFile
+
+
+def read_export(path: Path, landing: RawLandingStore) -> Export:
+    """Land an export file and type its rows, as the file inbox does."""
     from otop_sync.connectors.inbox import extract_file
-    from otop_sync.connectors.landing import RawLandingStore
+    from otop_sync.datasets import dataset_for_filename
+
+    spec = dataset_for_filename(path.name)
+    extract = extract_file(path, spec, landing)
+    typed, issues = spec.type_rows(extract.table)
+    assert issues == []
+    return Export(path, typed.assign(raw_sha256=extract.raws[0].sha256), extract.raws[0])
+
+
+@pytest.fixture(scope="session")
+def chiang_rai_landing(tmp_path_factory) -> RawLandingStore:
+    """The raw landing store the session's export files are landed in."""
+    return RawLandingStore(tmp_path_factory.mktemp("chiang_rai_raw"))
+
+
+@pytest.fixture(scope="session")
+def chiang_rai_exports(tmp_path_factory, chiang_rai_landing) -> dict[str, Export]:
+    """The mock's Chiang Rai datasets as export files, landed and typed, by dataset."""
     from otop_sync.datasets import dataset_for_filename
     from otop_sync.mocks.data import MockSpec, generate
     from otop_sync.mocks.render import export_all
 
     folder = tmp_path_factory.mktemp("chiang_rai")
-    landing = RawLandingStore(folder / "raw")
-    rows = {}
-    for path in export_all(generate(MockSpec()), folder / "exports"):
-        spec = dataset_for_filename(path.name)
-        extract = extract_file(path, spec, landing)
-        typed, issues = spec.type_rows(extract.table)
-        assert issues == []
-        rows[spec.name] = typed.assign(raw_sha256=extract.raws[0].sha256)
-    return rows
+    return {
+        dataset_for_filename(path.name).name: read_export(path, chiang_rai_landing)
+        for path in export_all(generate(MockSpec()), folder / "exports")
+    }
+
+
+@pytest.fixture(scope="session")
+def chiang_rai_rows(chiang_rai_exports) -> dict:
+    """The mock's Chiang Rai datasets, extracted from export files and typed."""
+    return {name: export.rows for name, export in chiang_rai_exports.items()}
 
 
 def load_all(engine: Engine, rows: dict, run_id: str) -> dict:

@@ -20,9 +20,7 @@ import pytest
 from sqlalchemy import Engine, text
 from typer.testing import CliRunner
 
-from otop_sync.connectors.inbox import extract_file
-from otop_sync.connectors.landing import RawFile, RawLandingStore
-from otop_sync.datasets import dataset, dataset_for_filename
+from otop_sync.datasets import dataset
 from otop_sync.flows.cli import app
 from otop_sync.reports.explain import explanation_record, render_explanation_html
 from otop_sync.rules import load_rulebook
@@ -33,20 +31,11 @@ from otop_sync.warehouse.db import make_engine, upgrade
 from otop_sync.warehouse.grading import grade_quarters
 from otop_sync.warehouse.lineage import explain_grade
 from tests.test_cli_options import plain
-from tests.warehouse.conftest import ENGINES, empty_warehouse
+from tests.warehouse.conftest import ENGINES, Export, empty_warehouse, read_export
 
 Q1, Q2 = Quarter(2567, 1), Quarter(2567, 2)
 FIRST_DAY, SECOND_DAY = date(2024, 7, 15), date(2024, 7, 16)
 CORRECTED = "5712"
-
-
-@dataclass(frozen=True)
-class Export:
-    """One export file as the inbox reads it: typed rows and the landed payload."""
-
-    path: Path
-    rows: pd.DataFrame
-    raw: RawFile
 
 
 @dataclass(frozen=True)
@@ -55,33 +44,18 @@ class Exports:
     corrected_sales: Export
 
 
-def _read(path: Path, landing: RawLandingStore) -> Export:
-    spec = dataset_for_filename(path.name)
-    extract = extract_file(path, spec, landing)
-    rows, issues = spec.type_rows(extract.table)
-    assert issues == []
-    return Export(path, rows.assign(raw_sha256=extract.raws[0].sha256), extract.raws[0])
-
-
 @pytest.fixture(scope="session")
-def exports(tmp_path_factory) -> Exports:
+def exports(tmp_path_factory, chiang_rai_exports, chiang_rai_landing) -> Exports:
     """The mock's exports, then a later sales export carrying the 5712 correction."""
     from otop_sync.mocks.data import MockSpec, generate
-    from otop_sync.mocks.render import ExportOptions, Renderer, export_all, write_export
+    from otop_sync.mocks.render import ExportOptions, Renderer, write_export
     from otop_sync.mocks.server import make_corrections
 
-    folder = tmp_path_factory.mktemp("explain")
-    landing = RawLandingStore(folder / "raw")
     data = generate(MockSpec())
-    first = {}
-    for path in export_all(data, folder / "first"):
-        export = _read(path, landing)
-        first[dataset_for_filename(path.name).name] = export
     data.corrections = make_corrections(data, 1)
-    later = folder / "later" / "sales_57_corrected.csv"
-    later.parent.mkdir()
+    later = tmp_path_factory.mktemp("later") / "sales_57_corrected.csv"
     write_export(Renderer(data), "sales", None, "csv", "utf-8", ExportOptions(), later)
-    return Exports(first, _read(later, landing))
+    return Exports(chiang_rai_exports, read_export(later, chiang_rai_landing))
 
 
 def _raw_record(name: str, export: Export) -> dict[str, object]:
