@@ -15,7 +15,6 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -29,7 +28,7 @@ from openpyxl import load_workbook
 from otop_sync.connectors.errors import DecodeError, TruncatedPayloadError
 from otop_sync.errors import OtopSyncError
 from otop_sync.transforms.formats import ExportFormat, check_header
-from otop_sync.transforms.rows import FIRST_DATA_LINE, SOURCE_LINE
+from otop_sync.transforms.rows import FIRST_DATA_LINE, with_source_lines
 from otop_sync.transforms.thai import format_be_date
 
 UTF8_BOM = b"\xef\xbb\xbf"
@@ -167,16 +166,6 @@ def _newlines(payload: Path | bytes) -> int:
     return count
 
 
-def _with_lines(table: pd.DataFrame, lines: Sequence[int] | None = None) -> pd.DataFrame:
-    """The table indexed by each row's physical line in its payload (the header is line 1);
-    without ``lines``, the rows follow the header line by line."""
-    if lines is None:
-        table.index = pd.RangeIndex(FIRST_DATA_LINE, FIRST_DATA_LINE + len(table), name=SOURCE_LINE)
-    else:
-        table.index = pd.Index(lines, name=SOURCE_LINE)
-    return table
-
-
 def _data_lines(payload: Path | bytes, rows: int, source: str) -> list[int] | None:
     """The physical line of every data row of a CSV payload, or None when they follow the
     header line by line (one line per row, the common case, told by counting line breaks).
@@ -204,7 +193,7 @@ def read_csv_payload(payload: Path | bytes, source: str) -> pd.DataFrame:
     """Parse a CSV payload (a file or bytes) into a table of text; blanks stay ``""``. Rows are
     indexed by their physical line (``line``; the header is line 1)."""
     table = _read_csv_payload(payload, source)
-    return _with_lines(table, _data_lines(payload, len(table), source))
+    return with_source_lines(table, _data_lines(payload, len(table), source))
 
 
 def _read_csv_payload(payload: Path | bytes, source: str) -> pd.DataFrame:
@@ -276,7 +265,7 @@ def read_csv_stream(stream: BinaryIO, source: str) -> pd.DataFrame:
     lines = body.newlines + (0 if body.last_byte == b"\n" else 1)
     if lines != len(table) + 1:
         raise DecodeError(f"{source}: rows are not one a line; read from the landed file")
-    return _with_lines(table)
+    return with_source_lines(table)
 
 
 def _cell_text(value: object) -> str:
@@ -344,7 +333,7 @@ def read_xlsx_payload(
                 lines.append(number)
     finally:
         workbook.close()
-    return _with_lines(pd.DataFrame(body, columns=names, dtype=str), lines)
+    return with_source_lines(pd.DataFrame(body, columns=names, dtype=str), lines)
 
 
 def read_table_payload(

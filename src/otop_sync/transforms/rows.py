@@ -13,7 +13,7 @@ names it and the parser runs once per distinct pair. A cell type with a ``vector
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,6 +29,16 @@ SOURCE_LINE = "line"
 physical line, an XLSX's sheet row), and the column of typed rows that carries it."""
 NOTHING_READ = "read as nothing (the value is kept out rather than loaded empty)"
 """The reason of a cell its parser read as no value without saying why."""
+
+
+def with_source_lines(table: pd.DataFrame, lines: Sequence[int] | None = None) -> pd.DataFrame:
+    """The raw table indexed by each row's line in its payload (the header is line 1); without
+    ``lines``, the rows follow the header line by line (a listing's rows in page order)."""
+    if lines is None:
+        table.index = pd.RangeIndex(FIRST_DATA_LINE, FIRST_DATA_LINE + len(table), name=SOURCE_LINE)
+    else:
+        table.index = pd.Index(lines, name=SOURCE_LINE)
+    return table
 
 
 @dataclass(frozen=True, slots=True)
