@@ -121,3 +121,47 @@ def test_read_table_file_keeps_every_value_as_text(tmp_path):
         {"อำเภอ": "พาน", "ยอดจำหน่าย (บาท)": "1,000.50"},
         {"อำเภอ": "แม่สาย", "ยอดจำหน่าย (บาท)": ""},
     ]
+
+
+SALES_HEADER = "จังหวัด,อำเภอ,รหัสผู้ผลิต,เดือน,ยอดจำหน่าย (บาท),วันที่บันทึก"
+
+
+def test_rows_keep_their_physical_line_past_empty_lines(tmp_path):
+    path = tmp_path / "sales_57.csv"
+    path.write_text(
+        f"{SALES_HEADER}\r\n"
+        "เชียงราย,พาน,P1,1/2567,10.00,5/2/2567\r\n"
+        "\r\n"
+        "\r\n"
+        "เชียงราย,พาน,P2,1/2567,20.00,5/2/2567\r\n"
+        "เชียงราย,พาน,P3,สิบ,30.00,5/2/2567\r\n",
+        encoding="utf-8",
+    )
+    table, _unknown = to_canonical(read_table_file(path), SALES, str(path))
+    rows, issues = SALES.type_rows(table)
+    assert list(rows["line"]) == [2, 5]
+    assert [issue.line for issue in issues] == [6]
+
+
+def test_xlsx_rows_keep_their_sheet_row_past_empty_rows(tmp_path):
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(SALES_HEADER.split(","))
+    sheet.append(["เชียงราย", "พาน", "P1", "1/2567", 10, "5/2/2567"])
+    sheet.append([None] * 6)
+    sheet.append(["เชียงราย", "พาน", "P2", "1/2567", 20, "5/2/2567"])
+    path = tmp_path / "sales_57.xlsx"
+    workbook.save(path)
+    table, _unknown = to_canonical(read_table_file(path), SALES, str(path))
+    rows, issues = SALES.type_rows(table)
+    assert issues == []
+    assert list(rows["line"]) == [2, 4]
+
+
+def test_a_stream_with_empty_lines_is_left_to_the_landed_file():
+    from otop_sync.connectors.files import read_csv_stream
+
+    body = f"{SALES_HEADER}\nเชียงราย,พาน,P1,1/2567,10.00,5/2/2567\n".encode()
+    assert list(read_csv_stream(io.BytesIO(body), "x").index) == [2]
+    with pytest.raises(DecodeError, match="rows are not one a line"):
+        read_csv_stream(io.BytesIO(body + b"\n\n"), "x")

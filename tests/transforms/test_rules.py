@@ -206,3 +206,21 @@ def test_a_year_carried_forward_takes_nothing_of_its_own():
     document["fiscal_year"]["2568"] = {"carried_forward_from": 2566}
     with pytest.raises(RulesError, match="fiscal year 2566 has no rules of its own"):
         rulebook_from_document(document)
+
+
+def test_a_year_names_its_letter_and_a_year_carried_forward_has_its_sources():
+    rulebook = load_rulebook()
+    letter = "ขร 0019.2/ว 2971 ลงวันที่ 5 กุมภาพันธ์ 2567"
+    assert (rulebook.for_year(2567).letter, rulebook.for_year(2568).letter) == (letter, letter)
+    document = _doc()
+    document["fiscal_year"]["2568"] = {"carried_forward_from": 2567, "letter": "ว 1"}
+    with pytest.raises(RulesError) as caught:
+        rulebook_from_document(document)
+    assert str(caught.value) == (
+        "fiscal_year.2568.letter: a year carried forward takes letter from "
+        "fiscal_year.2567; remove it or remove carried_forward_from"
+    )
+    document["fiscal_year"]["2568"] = {**_doc()["fiscal_year"]["2567"], "letter": 5}
+    with pytest.raises(RulesError) as caught:
+        rulebook_from_document(document)
+    assert str(caught.value) == "fiscal_year.2568.letter must be the letter's reference as text"

@@ -69,6 +69,7 @@ def _stock_migration(connection: sa.Connection) -> None:
         sa.Column("district_code", sa.String(4), nullable=False),
         sa.Column("units", sa.Integer, nullable=False),
         sa.Column("raw_sha256", sa.String(64), nullable=False),
+        sa.Column("source_line", sa.Integer, nullable=False),
         sa.Column("run_id", sa.String(36), nullable=False),
     ).create(connection)
 
@@ -104,9 +105,15 @@ def test_a_new_dataset_flows_from_the_inbox_to_its_table(engine, tmp_path):
     assert counts.inserted == 2
     with engine.connect() as connection:
         rows = connection.execute(
-            text("SELECT product_code, district_code, units FROM product_stock ORDER BY 1")
+            text(
+                "SELECT product_code, district_code, units, source_line, run_id "
+                "FROM product_stock ORDER BY 1"
+            )
         ).all()
-    assert [tuple(r) for r in rows] == [("P1", "5705", 12), ("P2", "5707", 7)]
+    assert [tuple(r) for r in rows] == [
+        ("P1", "5705", 12, 2, "run-stock"),
+        ("P2", "5707", 7, 3, "run-stock"),
+    ]
 
 
 def test_form_headers_are_configuration(tmp_path):

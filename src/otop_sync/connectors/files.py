@@ -28,6 +28,7 @@ from openpyxl import load_workbook
 from otop_sync.connectors.errors import DecodeError, TruncatedPayloadError
 from otop_sync.errors import OtopSyncError
 from otop_sync.transforms.formats import ExportFormat, check_header
+from otop_sync.transforms.rows import FIRST_DATA_LINE, with_source_lines
 from otop_sync.transforms.thai import format_be_date
 
 UTF8_BOM = b"\xef\xbb\xbf"
@@ -155,8 +156,47 @@ def _arrow_csv(stream: object, names: list[str], encoding: str) -> pd.DataFrame:
     return table.to_pandas()
 
 
+def _newlines(payload: Path | bytes) -> int:
+    if isinstance(payload, bytes):
+        return payload.count(b"\n")
+    count = 0
+    with payload.open("rb") as handle:
+        while block := handle.read(_BLOCK):
+            count += block.count(b"\n")
+    return count
+
+
+def _data_lines(payload: Path | bytes, rows: int, source: str) -> list[int] | None:
+    """The physical line of every data row of a CSV payload, or None when they follow the
+    header line by line (one line per row, the common case, told by counting line breaks).
+
+    Otherwise the reader skipped empty lines (a row never spans lines: values with line breaks
+    are refused), so the data rows are the non-empty lines after the header.
+    """
+    size = len(payload) if isinstance(payload, bytes) else payload.stat().st_size
+    _head, tail, _size = _edges(payload)
+    lines = _newlines(payload) + (0 if tail.endswith(b"\n") else 1)
+    if lines == rows + 1 or size == 0:
+        return None
+    data = payload if isinstance(payload, bytes) else payload.read_bytes()
+    found = [
+        number
+        for number, line in enumerate(data.split(b"\n")[1:], start=FIRST_DATA_LINE)
+        if line.rstrip(b"\r")
+    ]
+    if len(found) != rows:
+        raise DecodeError(f"{source}: {rows:,} rows read but {len(found):,} non-empty lines")
+    return found
+
+
 def read_csv_payload(payload: Path | bytes, source: str) -> pd.DataFrame:
-    """Parse a CSV payload (a file or bytes) into a table of text; blanks stay ``""``."""
+    """Parse a CSV payload (a file or bytes) into a table of text; blanks stay ``""``. Rows are
+    indexed by their physical line (``line``; the header is line 1)."""
+    table = _read_csv_payload(payload, source)
+    return with_source_lines(table, _data_lines(payload, len(table), source))
+
+
+def _read_csv_payload(payload: Path | bytes, source: str) -> pd.DataFrame:
     head, tail, size = _edges(payload)
     if size == 0:
         raise DecodeError(f"{source}: empty payload")
@@ -184,6 +224,8 @@ class _Prefixed(io.RawIOBase):
     def __init__(self, head: bytes, rest: BinaryIO) -> None:
         self._head = memoryview(head)
         self._rest = rest
+        self.newlines = head.count(b"\n")
+        self.last_byte = head[-1:]
 
     def readable(self) -> bool:
         return True
@@ -194,15 +236,20 @@ class _Prefixed(io.RawIOBase):
             buffer[:count] = self._head[:count]
             self._head = self._head[count:]
             return count
-        return self._rest.readinto(buffer)  # type: ignore[attr-defined]
+        count = self._rest.readinto(buffer)  # type: ignore[attr-defined]
+        if count:
+            self.newlines += bytes(buffer[:count]).count(b"\n")
+            self.last_byte = bytes(buffer[count - 1 : count])
+        return count
 
 
 def read_csv_stream(stream: BinaryIO, source: str) -> pd.DataFrame:
     """Parse a UTF-8 CSV while it streams in (a download being landed), in one pass.
 
     Raises :class:`DecodeError` for anything this fast path does not handle (cp874, a
-    malformed or cut-short last row); the caller then reads the landed file with
-    :func:`read_csv_payload`, which decides between those cases.
+    malformed or cut-short last row, empty lines between rows, whose rows' lines the stream no
+    longer tells); the caller then reads the landed file with :func:`read_csv_payload`, which
+    decides between those cases.
     """
     head = b""
     while len(head) < _PEEK and (chunk := stream.read(_PEEK - len(head))):
@@ -210,10 +257,15 @@ def read_csv_stream(stream: BinaryIO, source: str) -> pd.DataFrame:
     if not head:
         raise DecodeError(f"{source}: empty payload")
     names = _header(head, source)
+    body = _Prefixed(head, stream)
     try:
-        return _arrow_csv(_Prefixed(head, stream), names, "utf8")
+        table = _arrow_csv(body, names, "utf8")
     except pa.ArrowInvalid as error:
         raise DecodeError(f"{source}: not a readable UTF-8 CSV table: {error}") from None
+    lines = body.newlines + (0 if body.last_byte == b"\n" else 1)
+    if lines != len(table) + 1:
+        raise DecodeError(f"{source}: rows are not one a line; read from the landed file")
+    return with_source_lines(table)
 
 
 def _cell_text(value: object) -> str:
@@ -250,7 +302,8 @@ def read_xlsx_payload(
     """Read the first sheet of an XLSX workbook into a table of text (see module docstring).
 
     Numbers become their shortest exact text (``25432495.2``); date cells, which Excel stores
-    in CE, are written as ``d/m/yyyy`` BE like every other source date.
+    in CE, are written as ``d/m/yyyy`` BE like every other source date. Rows are indexed by
+    their sheet row (``line``; the header is row 1), empty rows left out.
     """
     handle = io.BytesIO(payload) if isinstance(payload, bytes) else payload
     _check_inflated_size(handle, source, limits)
@@ -268,7 +321,8 @@ def read_xlsx_payload(
             check_header(names, export, source)
         width = len(header)
         body = []
-        for row in rows:
+        lines = []
+        for number, row in enumerate(rows, start=FIRST_DATA_LINE):
             if any(v is not None and str(v).strip() for v in row):
                 if len(body) == limits.max_xlsx_rows:
                     raise PayloadTooLargeError(
@@ -276,9 +330,10 @@ def read_xlsx_payload(
                         "(OTOP_MAX_XLSX_ROWS)"
                     )
                 body.append([_cell_text(v) for v in (list(row) + [None] * width)[:width]])
+                lines.append(number)
     finally:
         workbook.close()
-    return pd.DataFrame(body, columns=names, dtype=str)
+    return with_source_lines(pd.DataFrame(body, columns=names, dtype=str), lines)
 
 
 def read_table_payload(

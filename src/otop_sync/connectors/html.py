@@ -11,6 +11,7 @@ import pandas as pd
 from bs4 import BeautifulSoup
 
 from otop_sync.errors import OtopSyncError
+from otop_sync.transforms.rows import with_source_lines
 
 _COUNT = re.compile(r"[\d,]+")
 
@@ -70,10 +71,12 @@ def parse_listing(html: str) -> ListingPage:
 
 
 def listing_table(pages: list[ListingPage]) -> pd.DataFrame:
-    """The rows of every page as one table of text under the listing's header."""
+    """The rows of every page as one table of text under the listing's header, indexed by
+    their place in the listing (``line``, counted as an export's lines are)."""
     if not pages:
         raise PageFormatError("no listing pages")
-    return pd.DataFrame([row for page in pages for row in page.rows], columns=pages[0].header)
+    table = pd.DataFrame([row for page in pages for row in page.rows], columns=pages[0].header)
+    return with_source_lines(table)
 
 
 def parse_summary_report(html: str) -> pd.DataFrame:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import pandas as pd
+
 from otop_sync.datasets.checks import Check, MatchesSummary
 from otop_sync.transforms.formats import ExportFormat
 
@@ -40,6 +42,18 @@ class Endpoint:
         return {**dict(self.query), "province": province, "year": fiscal_year}
 
 
+PROVENANCE_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("raw_sha256", "raw_sha256"),
+    ("source_line", "line"),
+)
+"""Where every loaded row came from, as (table column, typed-row column): the sha256 of the raw
+payload and the row's line in it (a CSV's physical line, the header being line 1; an XLSX's
+sheet row). The loading run (``run_id``) is added by the loader. They say where a value came
+from, so a row whose values are unchanged keeps the provenance of the load that brought them."""
+LOADED_PROVENANCE = (*(column for column, _typed in PROVENANCE_COLUMNS), "run_id")
+"""Every loaded table's provenance columns, the loading run included."""
+
+
 @dataclass(frozen=True)
 class LoadTarget:
     """The warehouse table a dataset's clean rows are merged into.
@@ -51,13 +65,24 @@ class LoadTarget:
     table: str
     key: tuple[str, ...]
     columns: tuple[str, ...]
-    """Typed columns loaded (the key included); ``raw_sha256`` and ``run_id`` are added."""
+    """Typed columns loaded (the key included); the provenance columns are added."""
     corrections: bool = False
     history_table: str | None = None
     identity: str | None = None
     """The key column a source may renumber (a producer code): a loaded row absent from the
     new export whose other key columns and amount equal a new row's under another code is the
     same figure, and the export's code wins (the old row moves to history)."""
+
+    @property
+    def provenance(self) -> tuple[str, ...]:
+        """The table's provenance columns: :data:`PROVENANCE_COLUMNS` and ``run_id``."""
+        return LOADED_PROVENANCE
+
+    def loaded_frame(self, rows: pd.DataFrame) -> pd.DataFrame:
+        """The typed rows as the table takes them: its columns and its provenance columns."""
+        renames = {typed: column for column, typed in PROVENANCE_COLUMNS if typed != column}
+        typed = [typed for _column, typed in PROVENANCE_COLUMNS]
+        return rows[[*self.columns, *typed]].rename(columns=renames)
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from otop_sync.expectations.context import gx
 from otop_sync.expectations.offline_docs import serve_offline
 from otop_sync.expectations.severity import Severities
 from otop_sync.expectations.suites import suite_columns, validation_frame
-from otop_sync.transforms.rows import FIRST_DATA_LINE, RowIssue
+from otop_sync.transforms.rows import FIRST_DATA_LINE, SOURCE_LINE, RowIssue
 
 RESULT_FORMAT = {
     "result_format": "COMPLETE",
@@ -292,4 +292,6 @@ def _with_values(outcome: Outcome, values: pd.Series, lines: list[int]) -> Outco
 
 
 def _raw_row(raw: pd.DataFrame, line: int) -> dict[str, str]:
-    return {k: str(v) for k, v in raw.iloc[line - FIRST_DATA_LINE].items()}
+    """The raw text of the row at a source line (the raw table's index when it is the line)."""
+    row = raw.loc[line] if raw.index.name == SOURCE_LINE else raw.iloc[line - FIRST_DATA_LINE]
+    return {k: str(v) for k, v in row.items()}

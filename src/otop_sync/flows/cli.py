@@ -23,6 +23,7 @@ from otop_sync.flows.request import GradeRequest, SyncRequest, be_year_hint, tod
 from otop_sync.flows.settings import DEFAULT_PROVINCE, Settings, SourceKind
 from otop_sync.flows.stopping import stop_on_terminate
 from otop_sync.flows.targets import targets_from_baseline_file
+from otop_sync.reports.explain import ExplainFormat
 from otop_sync.reports.grades import late_table, quarter_tables
 from otop_sync.reports.targets import targets_csv, targets_table
 from otop_sync.rules import load_rulebook
@@ -520,6 +521,67 @@ def registrants(
         built = build_registrant_report(connection, province, day)
     engine.dispose()
     out.write_bytes(render_registrants(built, chosen.value))
+
+
+def _district_code(text: str, province_code: str) -> str:
+    """A district given by its official code or its name (matched as every source's names
+    are, within ``province_code``)."""
+    from otop_sync.transforms.districts import PlaceMatchError, district_table, match_district
+
+    if text.isdigit():
+        if text not in set(district_table()["district_code"]):
+            raise typer.BadParameter(
+                f"{text!r} is not a district code, such as 5701 (เมืองเชียงราย)",
+                param_hint="DISTRICT",
+            )
+        return text
+    try:
+        return match_district(text, province_code).code
+    except PlaceMatchError as error:
+        raise typer.BadParameter(str(error), param_hint="DISTRICT") from None
+
+
+@app.command()
+def explain(
+    district: Annotated[str, typer.Argument(help="District code (5712) or name (พญาเม็งราย).")],
+    quarter: QuarterOption,
+    output_format: Annotated[
+        ExplainFormat, typer.Option("--format", help="text, json or html.")
+    ] = ExplainFormat.text,
+    out: Annotated[
+        Path | None, typer.Option(dir_okay=False, help="File to write; default: print it.")
+    ] = None,
+    province: Annotated[
+        str, typer.Option(parser=_province_code, help="Province whose district names to match.")
+    ] = DEFAULT_PROVINCE,
+    warehouse: WarehouseOption = None,
+) -> None:
+    """Why a district has its grade: figures, targets, rules, the base year, every source row
+    with its raw file, line and run, corrections, quarantined rows and earlier versions."""
+    from otop_sync.flows.readers import require_current_schema
+    from otop_sync.reports.explain import render_explanation
+    from otop_sync.warehouse.db import make_engine
+    from otop_sync.warehouse.lineage import explain_grade
+
+    code = _district_code(district, province)
+    if out is not None and not out.parent.is_dir():
+        raise typer.BadParameter(
+            f"the folder {str(out.parent)!r} does not exist", param_hint="--out"
+        )
+    engine = make_engine(_warehouse_url(warehouse))
+    try:
+        require_current_schema(engine)
+        with engine.connect() as connection:
+            explanation = explain_grade(
+                connection, quarter, code, load_rulebook(Settings().rules_file)
+            )
+    finally:
+        engine.dispose()
+    rendered = render_explanation(explanation, output_format)
+    if out is None:
+        sys.stdout.write(rendered)
+        return
+    out.write_text(rendered, encoding="utf-8")
     print(out)
 
 

@@ -13,7 +13,7 @@ names it and the parser runs once per distinct pair. A cell type with a ``vector
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,8 +24,21 @@ from otop_sync.transforms.cells import CellParser, CellType
 
 FIRST_DATA_LINE = 2
 """Line number of the first data row in a source file (line 1 is the header)."""
+SOURCE_LINE = "line"
+"""The index name of a raw table whose index is each row's line in its payload (a CSV's
+physical line, an XLSX's sheet row), and the column of typed rows that carries it."""
 NOTHING_READ = "read as nothing (the value is kept out rather than loaded empty)"
 """The reason of a cell its parser read as no value without saying why."""
+
+
+def with_source_lines(table: pd.DataFrame, lines: Sequence[int] | None = None) -> pd.DataFrame:
+    """The raw table indexed by each row's line in its payload (the header is line 1); without
+    ``lines``, the rows follow the header line by line (a listing's rows in page order)."""
+    if lines is None:
+        table.index = pd.RangeIndex(FIRST_DATA_LINE, FIRST_DATA_LINE + len(table), name=SOURCE_LINE)
+    else:
+        table.index = pd.Index(lines, name=SOURCE_LINE)
+    return table
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,11 +96,16 @@ def parse_rows(
 ) -> tuple[pd.DataFrame, list[RowIssue]]:
     """Parse each column; a blank optional cell becomes None.
 
-    Returns the clean rows (with a ``line`` column, the source line of each) and the issues of
-    the rows left out, in line order.
+    Returns the clean rows (with a ``line`` column, the source line of each: the table's index
+    when the reader set it, else counted from the first data line) and the issues of the rows
+    left out, in line order.
     """
     count = len(table)
-    lines = np.arange(FIRST_DATA_LINE, FIRST_DATA_LINE + count)
+    lines = (
+        table.index.to_numpy(dtype=np.int64)
+        if table.index.name == SOURCE_LINE
+        else np.arange(FIRST_DATA_LINE, FIRST_DATA_LINE + count)
+    )
     parsed: dict[str, pd.Series] = {}
     failed = np.zeros(count, dtype=bool)
     found: list[tuple[int, int, RowIssue]] = []
@@ -120,7 +138,7 @@ def parse_rows(
             failed[row] = True
     issues = [issue for _, _, issue in sorted(found, key=lambda item: (item[0], item[1]))]
     keep = ~failed
-    clean = pd.DataFrame({"line": lines[keep]})
+    clean = pd.DataFrame({SOURCE_LINE: lines[keep]})
     for column, values in parsed.items():
         kept = values[keep].reset_index(drop=True)
         clean[column] = kept if isinstance(kept.dtype, pd.ArrowDtype) else kept.astype(object)

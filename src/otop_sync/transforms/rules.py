@@ -3,6 +3,7 @@ parameters. Read from a versioned TOML document (``otop_sync/rules``)::
 
     [fiscal_year.2567]
     base_year = 2566
+    letter = "ขร 0019.2/ว 2971 ลงวันที่ 5 กุมภาพันธ์ 2567"   # where the rules come from
     quarters = [1, 2, 3, 4]       # the quarters the rules cover (default: all four)
     interest_quarter = 1          # the quarter whose interest counts are the shops' base
     [fiscal_year.2567.criteria.products]
@@ -33,7 +34,7 @@ from otop_sync.transforms.fiscal import Quarter
 
 QUARTERS = (1, 2, 3, 4)
 YEAR_KEYS = frozenset(
-    {"base_year", "criteria", "quarters", "interest_quarter", "carried_forward_from"}
+    {"base_year", "criteria", "quarters", "interest_quarter", "carried_forward_from", "letter"}
 )
 
 __all__ = ["KpiRules", "RuleBook", "RulesError", "rulebook_from_document"]
@@ -53,6 +54,9 @@ class KpiRules:
     before it is not graded."""
     carried_forward_from: int | None = None
     """The fiscal year whose rules these are, carried forward until this year's are published."""
+    letter: str | None = None
+    """The letter the rules come from (``letter`` in the document; a year carried forward
+    has its source year's)."""
 
     @property
     def graded_quarters(self) -> tuple[int, ...]:
@@ -187,9 +191,10 @@ def rulebook_from_document(document: Mapping[str, Any]) -> RuleBook:
             criteria=_criteria(entry, where),
             quarters=quarters,
             interest_quarter=interest,
+            letter=_letter(entry, where),
         )
     for year, (source, entry, where) in carried.items():
-        for own in sorted({"base_year", "criteria"} & set(entry)):
+        for own in sorted({"base_year", "criteria", "letter"} & set(entry)):
             raise RulesError(
                 f"{where}.{own}: a year carried forward takes {own} from "
                 f"fiscal_year.{source}; remove it or remove carried_forward_from"
@@ -207,6 +212,14 @@ def rulebook_from_document(document: Mapping[str, Any]) -> RuleBook:
             carried_forward_from=source,
         )
     return RuleBook(version=version, years=dict(sorted(years.items())))
+
+
+def _letter(entry: Mapping[str, Any], where: str) -> str | None:
+    """A year's ``letter``: the reference of the letter its rules come from, if given."""
+    letter = entry.get("letter")
+    if letter is not None and (not isinstance(letter, str) or not letter.strip()):
+        raise RulesError(f"{where}.letter must be the letter's reference as text")
+    return letter
 
 
 def _scope(entry: Mapping[str, Any], where: str) -> tuple[tuple[int, ...], int]:

@@ -28,6 +28,7 @@ from sqlalchemy import Column, Connection, MetaData, Table, bindparam, select, t
 from sqlalchemy.dialects import postgresql, sqlite
 
 from otop_sync.datasets import DatasetSpec, LoadTarget
+from otop_sync.datasets.base import LOADED_PROVENANCE
 from otop_sync.errors import OtopSyncError
 from otop_sync.transforms.deltas import latest_sales
 from otop_sync.transforms.districts import district_table, province
@@ -205,7 +206,7 @@ def _merge_rows(
     connection: Connection, target: Table, frame: pd.DataFrame, key: Sequence[str], run_id: str
 ) -> MergeCounts:
     frame = frame.assign(run_id=run_id)
-    compared = [c for c in frame.columns if c not in (*key, "run_id", "raw_sha256")]
+    compared = [c for c in frame.columns if c not in (*key, *LOADED_PROVENANCE)]
     stage = _stage(connection, target, frame)
     inserted, updated = _merge(connection, target, stage, key, _changed_any(connection, compared))
     return MergeCounts(len(frame), inserted, updated)
@@ -226,7 +227,7 @@ def load_rows(
     target = spec.target
     if target is None:
         raise OtopSyncError(f"{spec.name} is not loaded into the warehouse")
-    frame = rows[[*target.columns, "raw_sha256"]]
+    frame = target.loaded_frame(rows)
     table = warehouse_table(connection, target.table)
     _check_not_null(table, rows, spec.name)
     if target.corrections:

@@ -2,7 +2,8 @@
 contract; the migrations in ``migrations/`` create exactly these models (a test checks).
 
 Baht is ``NUMERIC(18,2)`` and dates are CE ``DATE``. Every source row carries the run that last
-changed it (``run_id``) and the payload it came from (``raw_sha256``).
+changed it (``run_id``), the payload it came from (``raw_sha256``) and its line in that payload
+(``source_line``; the provenance columns of :class:`otop_sync.datasets.LoadTarget`).
 """
 
 from __future__ import annotations
@@ -110,6 +111,7 @@ class ProductRegistration(Base):
     status: Mapped[str] = mapped_column(String(20))
     cancelled_on: Mapped[date | None]
     raw_sha256: Mapped[str] = mapped_column(String(64))
+    source_line: Mapped[int | None]
     run_id: Mapped[str] = mapped_column(String(36))
 
 
@@ -128,6 +130,7 @@ class MonthlySales(Base):
     amount: Mapped[Decimal] = mapped_column(Baht)
     recorded_on: Mapped[date]
     raw_sha256: Mapped[str] = mapped_column(String(64))
+    source_line: Mapped[int | None]
     run_id: Mapped[str] = mapped_column(String(36))
 
     __table_args__ = (Index("ix_monthly_sales_month_district", "month", "district_code"),)
@@ -144,6 +147,7 @@ class MonthlySalesHistory(Base):
     amount: Mapped[Decimal] = mapped_column(Baht)
     recorded_on: Mapped[date]
     raw_sha256: Mapped[str] = mapped_column(String(64))
+    source_line: Mapped[int | None]
     run_id: Mapped[str] = mapped_column(String(36))
     replaced_by_run: Mapped[str] = mapped_column(String(36))
 
@@ -162,6 +166,7 @@ class ShopRegistration(Base):
     district_code: Mapped[str] = mapped_column(ForeignKey("district.district_code"), index=True)
     registered_on: Mapped[date]
     raw_sha256: Mapped[str] = mapped_column(String(64))
+    source_line: Mapped[int | None]
     run_id: Mapped[str] = mapped_column(String(36))
 
 
@@ -177,6 +182,7 @@ class KpiBaseline(Base):
     base_sales: Mapped[Decimal | None] = mapped_column(Baht)
     interested_q1: Mapped[int | None]
     raw_sha256: Mapped[str] = mapped_column(String(64))
+    source_line: Mapped[int | None]
     run_id: Mapped[str] = mapped_column(String(36))
 
 

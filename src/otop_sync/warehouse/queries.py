@@ -311,7 +311,7 @@ def rule(connection: Connection, fiscal_year: int) -> dict[str, object] | None:
     return None if row is None else dict(row)
 
 
-def _number(unit: str, value: Decimal | None) -> int | Decimal | None:
+def stored_figure(unit: str, value: Decimal | None) -> int | Decimal | None:
     """A stored figure in its unit's type: counts as int, baht as Decimal."""
     if value is None:
         return None
@@ -354,11 +354,11 @@ def grade_rows(connection: Connection, quarter: Quarter, province_code: str) -> 
             CriterionResult(
                 criterion=row["criterion"],
                 unit=unit,
-                actual=_number(unit, row["actual"]),
-                target=_number(unit, row["target"]),
+                actual=stored_figure(unit, row["actual"]),
+                target=stored_figure(unit, row["target"]),
                 met=bool(row["met"]),
-                missing=_number(unit, row["missing"]),
-                basis=_number(unit, row["basis"]),
+                missing=stored_figure(unit, row["missing"]),
+                basis=stored_figure(unit, row["basis"]),
                 level=row["level"],
             )
         )
@@ -370,7 +370,7 @@ def grade_rows(connection: Connection, quarter: Quarter, province_code: str) -> 
                     unit=unit,
                     rows=row["quarantined_rows"],
                     unreadable=row["quarantined_unreadable"],
-                    actual_with=_number(unit, with_rows) if with_rows is not None else 0,
+                    actual_with=stored_figure(unit, with_rows) if with_rows is not None else 0,
                 )
             )
     return [
