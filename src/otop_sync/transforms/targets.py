@@ -88,10 +88,10 @@ def district_targets(
     if missing:
         names = ", ".join(f"{official[c]} ({c})" for c in missing)
         raise TargetInputError(f"{quarter}: no base sales or Q1 interest for {names}")
-    by_code = inputs.set_index("district_code")
+    by_code = {record.pop("district_code"): record for record in inputs.to_dict("records")}
     rows = []
     for code, name_th in official.items():
-        district_inputs = by_code.loc[code].to_dict()
+        district_inputs = by_code[code]
         lacking = _lacking(district_inputs, rules)
         if lacking:
             raise TargetInputError(f"{quarter}: {name_th} ({code}) lacks {lacking}")

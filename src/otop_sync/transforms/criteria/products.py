@@ -18,7 +18,6 @@ from otop_sync.transforms.criteria.base import (
     criterion_kind,
     int_parameter,
 )
-from otop_sync.transforms.deltas import products_added
 
 
 @criterion_kind
@@ -46,7 +45,8 @@ class ProductsAdded(Criterion):
         return {"products_target": int(districts["products_target"].sum())}
 
     def actuals(self, data: QuarterData, districts: list[str]) -> pd.Series:
-        return products_added(data.products, data.quarter, districts)
+        end = data.active_products(data.quarter.end, districts)
+        return end - data.active_products(data.quarter.previous().end, districts)
 
     def assess(  # a gating criterion's missing is the same whatever the next grade
         self,
