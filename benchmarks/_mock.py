@@ -28,7 +28,7 @@ def mock_process(scale: str = "national") -> Iterator[str]:
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 300
+        deadline = time.monotonic() + 900
         while True:
             try:
                 requests.get(f"{url}/_mock/health", timeout=5)
