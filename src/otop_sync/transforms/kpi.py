@@ -21,7 +21,7 @@ from otop_sync.transforms.districts import districts_of
 from otop_sync.transforms.fiscal import Quarter
 from otop_sync.transforms.grades import grade_quarter
 from otop_sync.transforms.rules import KpiRules
-from otop_sync.transforms.targets import district_targets, province_total
+from otop_sync.transforms.targets import district_targets_of, province_totals
 
 
 @dataclass
@@ -105,21 +105,13 @@ def compute_quarter(
     producers and centres) are extra columns.
     """
     inputs, warnings = base_year_inputs(baseline, sales_by_month, quarter, rules, province_codes)
-    by_province = dict(iter(inputs.groupby(inputs["district_code"].str[:2], sort=False)))
-    district_tables = [
-        district_targets(by_province[code], quarter, rules, code) for code in province_codes
-    ]
-    targets = pd.concat(district_tables, ignore_index=True)
-    targets = targets.merge(
+    district_table = district_targets_of(inputs, quarter, rules, province_codes)
+    targets = district_table.merge(
         inputs[["district_code", "base_sales_source", "computed_base_sales"]], on="district_code"
     ).assign(rules_version=rules_version)
-    total = pd.concat(
-        [
-            province_total(table, rules, code)
-            for code, table in zip(province_codes, district_tables, strict=True)
-        ],
-        ignore_index=True,
-    ).rename(columns={"district_code": "province_code", "district_name_th": "name_th"})
+    total = province_totals(district_table, rules, province_codes).rename(
+        columns={"district_code": "province_code", "district_name_th": "name_th"}
+    )
     codes = list(targets["district_code"])
     data = QuarterData(quarter, products, sales_by_month, shops, days)
     actuals = quarter_actuals(rules.criteria, data, codes)
