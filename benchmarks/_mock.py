@@ -33,7 +33,7 @@ def mock_process(scale: str = "national", today: date = TODAY) -> Iterator[str]:
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 300
+        deadline = time.monotonic() + 900
         while True:
             try:
                 requests.get(f"{url}/_mock/health", timeout=5)

@@ -107,7 +107,7 @@ def test_2567q2_grades_cover_every_outcome(chiang_rai_exports, rulebook):
         quarter_inputs(baseline, quarter, "57"), quarter, rulebook.for_year(2567), "57"
     )
     criteria = rulebook.for_year(2567).criteria
-    data = QuarterData(quarter, products, latest_sales(sales), shops)
+    data = QuarterData.from_rows(quarter, products, latest_sales(sales), shops)
     graded = grade_quarter(
         targets, quarter_actuals(criteria, data, targets["district_code"]), criteria
     )

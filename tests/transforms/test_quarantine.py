@@ -9,9 +9,14 @@ import pytest
 
 from otop_sync.datasets import dataset
 from otop_sync.rules import load_rulebook
-from otop_sync.transforms.criteria import CriterionResult, QuarterData
+from otop_sync.transforms.criteria import CriterionResult
 from otop_sync.transforms.fiscal import Quarter
-from otop_sync.transforms.quarantine import join_reasons, quarantine_on_grades, row_reasons
+from otop_sync.transforms.quarantine import (
+    KnownRows,
+    join_reasons,
+    quarantine_on_grades,
+    row_reasons,
+)
 
 Q2 = Quarter(2567, 2)
 AS_OF = date(2024, 7, 15)
@@ -45,7 +50,7 @@ def _grades(actuals: dict[str, dict[str, object]]) -> pd.DataFrame:
 
 ACTUALS = {"5701": {"products": 3, "sales": Decimal("100.00"), "shops": 4}, "5702": {}}
 ACTUALS["5702"] = dict(ACTUALS["5701"])
-EMPTY = QuarterData(
+EMPTY = KnownRows(
     Q2,
     pd.DataFrame(columns=["product_code", "district_code", "registered_on", "cancelled_on"]),
     pd.DataFrame(columns=["district_code", "month", "amount"]),
@@ -106,7 +111,7 @@ def test_a_shop_of_a_producer_already_counted_adds_no_unit():
         [_shop("S1", "P-KNOWN"), _shop("S2", "P-NEW"), _shop("S3", ""), _shop("S4", "P-NEW")],
         "shops.shop_code_unique: รหัสร้านค้า appears more than once",
     )
-    known = QuarterData(
+    known = KnownRows(
         Q2,
         EMPTY.products,
         EMPTY.sales,

@@ -25,7 +25,6 @@ from otop_sync.transforms.criteria import (
     criterion_kind,
     int_parameter,
 )
-from otop_sync.transforms.deltas import shops_registered
 from otop_sync.transforms.fiscal import Quarter
 from otop_sync.transforms.rules import rulebook_from_document
 from otop_sync.warehouse import queries
@@ -58,8 +57,8 @@ class NewShopUnits(Criterion):
         return {"new_shops_target": self.target}
 
     def actuals(self, data: QuarterData, districts: list[str]) -> pd.Series:
-        at_end = shops_registered(data.shops, data.quarter.end, districts)
-        return at_end - shops_registered(data.shops, data.quarter.previous().end, districts)
+        at_end = data.shops_registered(data.quarter.end, districts)
+        return at_end - data.shops_registered(data.quarter.previous().end, districts)
 
     def assess(self, actual, targets, next_grade) -> CriterionResult:  # noqa: ARG002
         target, added = int(targets["new_shops_target"]), int(actual)

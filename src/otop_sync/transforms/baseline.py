@@ -3,6 +3,7 @@ declared in :mod:`otop_sync.datasets.baseline`)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
@@ -40,9 +41,47 @@ def quarter_inputs(rows: pd.DataFrame, quarter: Quarter, province_code: str) -> 
     The interest count may be listed on any rows of the fiscal year; base sales on the
     quarter's rows. Different values for the same district are an error, never a pick.
     """
+    return quarter_inputs_of(rows, quarter, [province_code])
+
+
+def _first_known(values: pd.DataFrame, column: str) -> tuple[dict[str, Any], pd.Series]:
+    """Per district given a value: the first one, and how many distinct ones there are."""
+    known = values[values[column].notna()]
+    grouped = known.groupby("district_code", sort=False)[column]
+    return grouped.first().to_dict(), grouped.nunique()
+
+
+def quarter_inputs_of(
+    rows: pd.DataFrame, quarter: Quarter, province_codes: Sequence[str]
+) -> pd.DataFrame:
+    """:func:`quarter_inputs` for several provinces at once, in district-code order: one pass
+    over the rows, whatever their number; a district with conflicting values is an error,
+    the first one in code order named as :func:`quarter_inputs` names it."""
     year_rows = rows[
-        (rows["fiscal_year"] == quarter.fiscal_year) & (rows["province_code"] == province_code)
+        (rows["fiscal_year"] == quarter.fiscal_year)
+        & rows["province_code"].isin(list(province_codes))
     ]
+    in_quarter = year_rows[year_rows["quarter"] == quarter.number]
+    base_sales, base_count = _first_known(in_quarter, "base_sales")
+    interest, interest_count = _first_known(year_rows, "interested_q1")
+    conflicts = set(base_count.index[base_count > 1]) | set(
+        interest_count.index[interest_count > 1]
+    )
+    if conflicts:
+        return _quarter_inputs_by_district(year_rows, quarter)  # raises, naming the first
+    inputs = [
+        {
+            "district_code": code,
+            "base_sales": base_sales.get(code),
+            "interested_q1": interest.get(code),
+        }
+        for code in sorted(set(year_rows["district_code"]))
+    ]
+    return pd.DataFrame(inputs, columns=["district_code", "base_sales", "interested_q1"])
+
+
+def _quarter_inputs_by_district(year_rows: pd.DataFrame, quarter: Quarter) -> pd.DataFrame:
+    """District by district, raising on the first conflicting value."""
     inputs = []
     for code, group in year_rows.groupby("district_code", sort=True):
         in_quarter = group[group["quarter"] == quarter.number]

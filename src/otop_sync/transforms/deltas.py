@@ -8,7 +8,7 @@ with nothing recorded is graded on zeros rather than forgotten.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date
 from decimal import Decimal
 
@@ -105,6 +105,53 @@ def shop_units(shops: pd.DataFrame, day: date, districts: Iterable[str]) -> pd.D
             "centres": _per_district(centres, codes, 0).astype(int),
         }
     )
+
+
+PRODUCT_COUNT_COLUMNS = ("district_code", "day", "products")
+"""Active products per district on a day: what the products criterion is computed from."""
+UNIT_COUNT_COLUMNS = ("district_code", "day", *UNIT_COLUMNS)
+"""Shop ชุมชน units per district registered by a day: what the shops criterion is computed from."""
+
+
+def grading_days(quarters: Iterable[Quarter]) -> list[date]:
+    """The days a quarter's figures are counted on: its end and the previous quarter's end."""
+    return sorted({day for q in quarters for day in (q.end, q.previous().end)})
+
+
+def active_product_counts(products: pd.DataFrame, days: Iterable[date]) -> pd.DataFrame:
+    """Active products per district on each day (:func:`active_products`), long-form with
+    :data:`PRODUCT_COUNT_COLUMNS`; a district with none on a day has no row. The warehouse
+    gives the same table with one query (``queries.active_product_counts``)."""
+    codes = sorted(products["district_code"].unique())
+    frames = [
+        active_products(products, day, codes).rename("products").reset_index().assign(day=day)
+        for day in days
+    ]
+    if not frames:
+        return pd.DataFrame(columns=list(PRODUCT_COUNT_COLUMNS))
+    counts = pd.concat(frames, ignore_index=True)[list(PRODUCT_COUNT_COLUMNS)]
+    return counts[counts["products"] > 0].reset_index(drop=True)
+
+
+def shop_unit_counts(shops: pd.DataFrame, days: Iterable[date]) -> pd.DataFrame:
+    """Shop ชุมชน units per district registered by each day (:func:`shop_units`), long-form
+    with :data:`UNIT_COUNT_COLUMNS`; a district with none on a day has no row."""
+    codes = sorted(shops["district_code"].unique())
+    frames = [shop_units(shops, day, codes).reset_index().assign(day=day) for day in days]
+    if not frames:
+        return pd.DataFrame(columns=list(UNIT_COUNT_COLUMNS))
+    counts = pd.concat(frames, ignore_index=True)[list(UNIT_COUNT_COLUMNS)]
+    return counts[(counts["producers"] > 0) | (counts["centres"] > 0)].reset_index(drop=True)
+
+
+def counts_on(
+    counts: pd.DataFrame, day: date, columns: Sequence[str], districts: Iterable[str]
+) -> pd.DataFrame:
+    """One day's rows of a long-form count table (:func:`active_product_counts`,
+    :func:`shop_unit_counts`), one per district given, zero where it has none."""
+    on_day = counts[counts["day"] == day].set_index("district_code")[list(columns)]
+    codes = list(districts)
+    return on_day.reindex(codes, fill_value=0).rename_axis("district_code").astype(int)
 
 
 def shops_registered(shops: pd.DataFrame, day: date, districts: Iterable[str]) -> pd.Series:

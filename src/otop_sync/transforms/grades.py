@@ -88,13 +88,13 @@ def grade_quarter(
     actuals is an error. The result is the target table with ``grade``, ``next_grade``,
     ``failed_criteria`` and ``criteria`` (the tuple of :class:`CriterionResult`).
     """
-    by_code = actuals.set_index("district_code")
-    missing = sorted(set(targets["district_code"]) - set(by_code.index))
+    by_code = {record["district_code"]: record for record in actuals.to_dict("records")}
+    missing = sorted(set(targets["district_code"]) - set(by_code))
     if missing:
         raise ValueError(f"no actual figures for districts {', '.join(missing)}")
     rows = []
     for target in targets.to_dict("records"):
-        actual = by_code.loc[target["district_code"]]
+        actual = by_code[target["district_code"]]
         result = grade_district(criteria, {c.name: actual[c.name] for c in criteria}, target)
         rows.append(
             {

@@ -7,20 +7,21 @@ the difference is reported as a warning (the letter's figures are what districts
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
 import pandas as pd
 
-from otop_sync.transforms.baseline import quarter_inputs
+from otop_sync.transforms.baseline import quarter_inputs_of
 from otop_sync.transforms.criteria import QuarterData, quarter_actuals
 from otop_sync.transforms.deadlines import late_sales_reasons
 from otop_sync.transforms.districts import districts_of
 from otop_sync.transforms.fiscal import Quarter
 from otop_sync.transforms.grades import grade_quarter
 from otop_sync.transforms.rules import KpiRules
-from otop_sync.transforms.targets import district_targets, province_total
+from otop_sync.transforms.targets import district_targets_of, province_totals
 
 
 @dataclass
@@ -44,17 +45,21 @@ def base_year_inputs(
     base_sales_by_month: pd.DataFrame,
     quarter: Quarter,
     rules: KpiRules,
-    province_code: str,
+    province_codes: Sequence[str],
 ) -> tuple[pd.DataFrame, list[str]]:
-    """Per district: base sales (published, else computed), where it came from, Q1 interest."""
-    published = quarter_inputs(baseline, quarter, province_code).set_index("district_code")
+    """Per district of the provinces: base sales (published, else computed), where it came
+    from, Q1 interest."""
+    published = {
+        row["district_code"]: row
+        for row in quarter_inputs_of(baseline, quarter, province_codes).to_dict("records")
+    }
     base_quarter = quarter.same_quarter_of(rules.base_year)
     in_base = base_sales_by_month[base_sales_by_month["month"].isin(base_quarter.months)]
-    computed = in_base.groupby("district_code")["amount"].sum()
+    computed = in_base.groupby("district_code")["amount"].sum().to_dict()
     rows, warnings = [], []
-    for district in districts_of(province_code):
+    for district in (d for code in province_codes for d in districts_of(code)):
         code = district.code
-        given = published["base_sales"].get(code) if code in published.index else None
+        given = published[code]["base_sales"] if code in published else None
         summed = computed.get(code)
         summed = None if summed is None else Decimal(summed)
         if given is not None and summed is not None and given != summed:
@@ -68,9 +73,7 @@ def base_year_inputs(
                 "base_sales": given if given is not None else summed,
                 "base_sales_source": "published" if given is not None else "computed",
                 "computed_base_sales": summed,
-                "interested_q1": published["interested_q1"].get(code)
-                if code in published.index
-                else None,
+                "interested_q1": published[code]["interested_q1"] if code in published else None,
             }
         )
     return pd.DataFrame(rows), warnings
@@ -81,32 +84,36 @@ def compute_quarter(
     quarter: Quarter,
     rules: KpiRules,
     rules_version: str,
-    province_code: str,
+    province_codes: Sequence[str],
     baseline: pd.DataFrame,
     products: pd.DataFrame,
     shops: pd.DataFrame,
     sales_by_month: pd.DataFrame,
     as_of: date,
+    days: frozenset[date],
 ) -> QuarterResult:
-    """Targets and grades of every district of a province for one quarter.
+    """Targets and grades of every district of the provinces for one quarter (targets and
+    grades in province order, then district-code order; one province total row each).
 
     ``sales_by_month`` holds one row per (district_code, month) with the month's total
     ``amount`` (corrections already applied), covering the base-year quarter and this one.
+    ``products`` and ``shops`` are the counts per district and day (see
+    :class:`~otop_sync.transforms.criteria.QuarterData`), counted on ``days``.
     A district without sales for a month already due is graded on what was recorded, and its
     ``reasons`` say which month and due date (empty when on time), then that the rules are
     carried forward from an earlier year, if they are; the criteria's parts (the Shop ชุมชน
     producers and centres) are extra columns.
     """
-    inputs, warnings = base_year_inputs(baseline, sales_by_month, quarter, rules, province_code)
-    targets = district_targets(inputs, quarter, rules, province_code)
-    targets = targets.merge(
+    inputs, warnings = base_year_inputs(baseline, sales_by_month, quarter, rules, province_codes)
+    district_table = district_targets_of(inputs, quarter, rules, province_codes)
+    targets = district_table.merge(
         inputs[["district_code", "base_sales_source", "computed_base_sales"]], on="district_code"
     ).assign(rules_version=rules_version)
-    total = province_total(targets, rules, province_code).rename(
+    total = province_totals(district_table, rules, province_codes).rename(
         columns={"district_code": "province_code", "district_name_th": "name_th"}
     )
     codes = list(targets["district_code"])
-    data = QuarterData(quarter, products, sales_by_month, shops)
+    data = QuarterData(quarter, products, sales_by_month, shops, days)
     actuals = quarter_actuals(rules.criteria, data, codes)
     graded = grade_quarter(targets, actuals, rules.criteria)
     for criterion in rules.criteria:

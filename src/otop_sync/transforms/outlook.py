@@ -26,10 +26,11 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 import pandas as pd
 
-from otop_sync.transforms.criteria import LEVELS, Number
+from otop_sync.transforms.criteria import LEVELS, Number, QuarterData
 from otop_sync.transforms.deltas import products_known_by, shops_known_by
 from otop_sync.transforms.fiscal import Quarter, month_start, quarter_range, sales_due_date
 from otop_sync.transforms.grades import GradeRow, grade_rows, next_grade
@@ -332,16 +333,13 @@ def province_outlook(
     :func:`months_to_read`; products and shops are those of the province, of which only what
     was registered (or cancelled) by ``as_of`` counts.
     """
-    products = products_by(products, as_of)
-    shops = shops_by(shops, as_of)
     common = {
         "quarter": quarter,
         "rules": rules,
         "rules_version": rules_version,
-        "province_code": province_code,
+        "province_codes": [province_code],
         "baseline": baseline,
-        "products": products,
-        "shops": shops,
+        **_counts(quarter, products_by(products, as_of), shops_by(shops, as_of)),
         "as_of": as_of,
     }
     recorded = compute_quarter(**common, sales_by_month=sales_by_month)
@@ -460,6 +458,13 @@ def outlook_as_of(
     )
 
 
+def _counts(quarter: Quarter, products: pd.DataFrame, shops: pd.DataFrame) -> dict[str, Any]:
+    """``compute_quarter``'s ``products``, ``shops`` and ``days`` from registration rows."""
+    no_sales = pd.DataFrame(columns=["district_code", "month", "amount"])
+    data = QuarterData.from_rows(quarter, products, no_sales, shops)
+    return {"products": data.products, "shops": data.shops, "days": data.days}
+
+
 def final_grades(
     sources: ProvinceSources, quarter: Quarter, rulebook: RuleBook
 ) -> dict[str, str | None]:
@@ -472,10 +477,9 @@ def final_grades(
         quarter=quarter,
         rules=rules,
         rules_version=rulebook.version,
-        province_code=sources.province_code,
+        province_codes=[sources.province_code],
         baseline=sources.baseline,
-        products=products_by(sources.products, day),
-        shops=shops_by(sources.shops, day),
+        **_counts(quarter, products_by(sources.products, day), shops_by(sources.shops, day)),
         sales_by_month=sources.read_sales([*base.months, *quarter.months], day),
         as_of=day,
     )

@@ -33,7 +33,24 @@ _REASON_START = re.compile(r"; (?=(?:line \d+, )?column |[a-z_]+\.[a-z_]+: )")
 …``) or a check's (``sales.amount_below_ceiling: …``)."""
 _LINE_PREFIX = re.compile(r"^line \d+, ")
 REASONS_SEPARATOR = "; "
-QUARTER_DATA_TABLES = frozenset(f.name for f in fields(QuarterData)) - {"quarter"}
+
+
+@dataclass(frozen=True, slots=True)
+class KnownRows:
+    """Loaded source rows of a quarter that a criterion must see beside the rows set aside
+    (a producer already counted adds no second Shop ชุมชน unit)."""
+
+    quarter: Quarter
+    products: pd.DataFrame
+    sales: pd.DataFrame
+    shops: pd.DataFrame
+
+    def counted(self) -> QuarterData:
+        """The quarter's figures from these rows, as grading counts them."""
+        return QuarterData.from_rows(self.quarter, self.products, self.sales, self.shops)
+
+
+QUARTER_DATA_TABLES = frozenset(f.name for f in fields(KnownRows)) - {"quarter"}
 """The datasets an actual is computed from (``products``, ``sales``, ``shops``)."""
 
 
@@ -112,7 +129,7 @@ def quarantine_on_grades(
     grades: pd.DataFrame,
     quarantined: Mapping[str, pd.DataFrame],
     criteria: Sequence[Criterion],
-    known: QuarterData,
+    known: KnownRows,
     as_of: date,
 ) -> pd.DataFrame:
     """The grades with a ``quarantined`` column: a :class:`Quarantined` for each grade a row
@@ -135,9 +152,9 @@ def quarantine_on_grades(
         readable = rows[rows["readable"].to_numpy(dtype=bool)]
         table = getattr(known, criterion.reads)
         extended = replace(known, **{criterion.reads: _with(table, readable)})
-        with_rows[criterion.name] = criterion.actuals(extended, codes) - criterion.actuals(
-            known, codes
-        )
+        with_rows[criterion.name] = criterion.actuals(
+            extended.counted(), codes
+        ) - criterion.actuals(known.counted(), codes)
     facts = []
     for code, results in zip(codes, grades["criteria"], strict=True):
         facts.append(_facts(code, results, touching, with_rows))

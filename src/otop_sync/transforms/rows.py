@@ -65,19 +65,31 @@ class SourceRowsError(OtopSyncError, ValueError):
         super().__init__(f"{source}: {shown}{more}")
 
 
+def _blank(raw: pd.Series) -> np.ndarray:
+    """Per cell, whether it is blank (empty or only spaces), over the whole column at once
+    for a column of text."""
+    if isinstance(raw.dtype, (pd.StringDtype, pd.ArrowDtype)):
+        stripped = raw.astype("string[pyarrow]").str.strip()
+        return stripped.eq("").fillna(False).to_numpy(dtype=bool)
+    return raw.map(lambda v: not str(v).strip()).to_numpy(dtype=bool)
+
+
 def _by_distinct(
     raw: pd.Series, parse: CellParser, depends: str | None, parsed: dict[str, pd.Series]
 ) -> tuple[np.ndarray, np.ndarray]:
     """Parse each distinct value (or distinct pair with the column it depends on) once."""
-    if depends is None:
-        codes, uniques = pd.factorize(raw, use_na_sentinel=False)
-        contexts = [{}] * len(uniques)
-        values = list(uniques)
-    else:
-        keys = pd.MultiIndex.from_arrays([parsed[depends].astype(object), raw.astype(object)])
-        codes, uniques = pd.factorize(keys, use_na_sentinel=False)
-        contexts = [{depends: None if pd.isna(dep) else dep} for dep, _ in uniques]
-        values = [value for _, value in uniques]
+    codes, uniques = pd.factorize(raw, use_na_sentinel=False)
+    values = np.asarray(uniques, dtype=object)
+    contexts: list[dict[str, object]] = [{}] * len(values)
+    if depends is not None:
+        earlier, earlier_uniques = pd.factorize(parsed[depends], use_na_sentinel=False)
+        pairs, pair_uniques = pd.factorize(earlier * (len(values) + 1) + codes)
+        earlier_values = np.asarray(earlier_uniques, dtype=object)
+        contexts = [
+            {depends: None if pd.isna(dep) else dep}
+            for dep in earlier_values[pair_uniques // (len(values) + 1)]
+        ]
+        codes, values = pairs, values[pair_uniques % (len(values) + 1)]
     results = np.empty(len(values), dtype=object)
     errors = np.empty(len(values), dtype=object)
     for i, (value, context) in enumerate(zip(values, contexts, strict=True)):
@@ -110,12 +122,8 @@ def parse_rows(
     failed = np.zeros(count, dtype=bool)
     found: list[tuple[int, int, RowIssue]] = []
     for position, (column, parse) in enumerate(parsers.items()):
-        raw = table[column].astype(object).reset_index(drop=True)
-        blank = (
-            raw.map(lambda v: not str(v).strip()).to_numpy(dtype=bool)
-            if column in optional
-            else np.zeros(count, dtype=bool)
-        )
+        raw = table[column].reset_index(drop=True)
+        blank = _blank(raw) if column in optional else np.zeros(count, dtype=bool)
         if parse.vectorized is not None:
             values, reasons = parse.vectorized(raw)
             errors = reasons.to_numpy(dtype=object)

@@ -9,6 +9,7 @@ would give 55).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
 
@@ -75,47 +76,81 @@ def district_targets(
     district of the province must be there exactly once; a missing, repeated or foreign
     district is an error naming it, as is a district lacking an input.
     """
+    return district_targets_of(inputs, quarter, rules, [province_code])
+
+
+def district_targets_of(
+    inputs: pd.DataFrame, quarter: Quarter, rules: KpiRules, province_codes: Sequence[str]
+) -> pd.DataFrame:
+    """:func:`district_targets` of several provinces in one table: province by province (in
+    the order given), each in district-code order; the same checks, province by province."""
     if rules.fiscal_year != quarter.fiscal_year:
         raise TargetInputError(f"rules for FY{rules.fiscal_year} given for quarter {quarter}")
-    official = {d.code: d.name_th for d in districts_of(province_code)}
-    codes = list(inputs["district_code"])
-    repeated = sorted({c for c in codes if codes.count(c) > 1})
-    foreign = sorted(set(codes) - set(official))
-    missing = sorted(set(official) - set(codes))
-    for problem, found in (("repeated", repeated), ("not in the province", foreign)):
-        if found:
-            raise TargetInputError(f"{quarter}: districts {problem}: {', '.join(found)}")
-    if missing:
-        names = ", ".join(f"{official[c]} ({c})" for c in missing)
-        raise TargetInputError(f"{quarter}: no base sales or Q1 interest for {names}")
-    by_code = inputs.set_index("district_code")
+    records = inputs.to_dict("records")
+    by_province: dict[str, list[dict[str, object]]] = {code: [] for code in province_codes}
+    foreign_codes = []
+    for record in records:
+        code = str(record["district_code"])
+        if code[:2] in by_province:
+            by_province[code[:2]].append(record)
+        else:
+            foreign_codes.append(code)
     rows = []
-    for code, name_th in official.items():
-        district_inputs = by_code.loc[code].to_dict()
-        lacking = _lacking(district_inputs, rules)
-        if lacking:
-            raise TargetInputError(f"{quarter}: {name_th} ({code}) lacks {lacking}")
-        row: dict[str, object] = {
-            "fiscal_year": quarter.fiscal_year,
-            "quarter": quarter.number,
-            "district_code": code,
-            "district_name_th": name_th,
+    for province_code, province_records in by_province.items():
+        official = {d.code: d.name_th for d in districts_of(province_code)}
+        codes = [str(r["district_code"]) for r in province_records]
+        repeated = sorted({c for c in codes if codes.count(c) > 1})
+        foreign = sorted((set(codes) - set(official)) | set(foreign_codes))
+        missing = sorted(set(official) - set(codes))
+        for problem, found in (("repeated", repeated), ("not in the province", foreign)):
+            if found:
+                raise TargetInputError(f"{quarter}: districts {problem}: {', '.join(found)}")
+        if missing:
+            names = ", ".join(f"{official[c]} ({c})" for c in missing)
+            raise TargetInputError(f"{quarter}: no base sales or Q1 interest for {names}")
+        by_code = {
+            str(record["district_code"]): {k: v for k, v in record.items() if k != "district_code"}
+            for record in province_records
         }
-        for criterion in rules.criteria:
-            row.update(criterion.targets(district_inputs))
-        rows.append(row)
+        for code, name_th in official.items():
+            district_inputs = by_code[code]
+            lacking = _lacking(district_inputs, rules)
+            if lacking:
+                raise TargetInputError(f"{quarter}: {name_th} ({code}) lacks {lacking}")
+            row: dict[str, object] = {
+                "fiscal_year": quarter.fiscal_year,
+                "quarter": quarter.number,
+                "district_code": code,
+                "district_name_th": name_th,
+            }
+            for criterion in rules.criteria:
+                row.update(criterion.targets(district_inputs))
+            rows.append(row)
     return pd.DataFrame(rows, columns=target_columns(rules))
 
 
 def province_total(targets: pd.DataFrame, rules: KpiRules, province_code: str) -> pd.DataFrame:
     """The province total row, computed from the totals (not a sum of district thresholds)."""
-    prov = province(province_code)
-    row: dict[str, object] = {
-        "fiscal_year": int(targets["fiscal_year"].iloc[0]),
-        "quarter": int(targets["quarter"].iloc[0]),
-        "district_code": prov.code,
-        "district_name_th": f"รวม (จังหวัด{prov.name_th})",
-    }
-    for criterion in rules.criteria:
-        row.update(criterion.province_targets(targets))
-    return pd.DataFrame([row], columns=target_columns(rules))
+    return province_totals(targets, rules, [province_code])
+
+
+def province_totals(
+    targets: pd.DataFrame, rules: KpiRules, province_codes: Sequence[str]
+) -> pd.DataFrame:
+    """:func:`province_total` of each province (in the order given) from the districts'
+    target table of them all."""
+    by_province = dict(iter(targets.groupby(targets["district_code"].str[:2], sort=False)))
+    rows = []
+    for province_code in province_codes:
+        districts = by_province.get(province_code, targets.iloc[0:0])
+        prov = province(province_code)
+        row: dict[str, object] = {
+            "fiscal_year": int(targets["fiscal_year"].iloc[0]),
+            "quarter": int(targets["quarter"].iloc[0]),
+            "district_code": prov.code,
+            "district_name_th": f"รวม (จังหวัด{prov.name_th})",
+        }
+        for criterion in rules.criteria:
+            row.update(criterion.province_targets(districts))
+        rows.append(row)
+    return pd.DataFrame(rows, columns=target_columns(rules))

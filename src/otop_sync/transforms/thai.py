@@ -227,8 +227,13 @@ def parse_amount_column(column: pd.Series) -> tuple[pd.Series, pd.Series]:
     Returns Arrow-backed ``decimal128(18, 2)`` values and, per row, the reason a cell could not
     be read or None.
     """
-    strings = [v if isinstance(v, str) else None for v in column.astype(object)]
-    text = pc.replace_substring_regex(pa.array(strings, type=pa.string()), _ANY_SPACE, "")
+    if isinstance(column.dtype, (pd.StringDtype, pd.ArrowDtype)):
+        strings = pa.array(column.astype("string[pyarrow]"), type=pa.string())
+    else:
+        strings = pa.array(
+            [v if isinstance(v, str) else None for v in column.astype(object)], type=pa.string()
+        )
+    text = pc.replace_substring_regex(strings, _ANY_SPACE, "")
     if pc.any(pc.match_substring_regex(text, "[๐-๙]")).as_py():
         for thai, arabic in zip(THAI_DIGITS, "0123456789", strict=True):
             text = pc.replace_substring(text, thai, arabic)

@@ -6,20 +6,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 
-import pandas as pd
 from sqlalchemy import Connection
 
-from otop_sync.transforms.deltas import products_known_by, shops_known_by
+from otop_sync.transforms.deltas import grading_days
 from otop_sync.transforms.fiscal import Quarter
 from otop_sync.transforms.kpi import QuarterResult, compute_quarter
 from otop_sync.transforms.rules import RuleBook, RulesError
 from otop_sync.warehouse import loaders, quarantined, queries
-
-
-def _by_province(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    if frame.empty:
-        return {}
-    return dict(iter(frame.groupby(frame["district_code"].str[:2], sort=False)))
 
 
 def grade_quarters(
@@ -32,9 +25,12 @@ def grade_quarters(
 ) -> list[QuarterResult]:
     """Compute and write quarters' targets and grades for the provinces, from the warehouse.
 
-    The warehouse is read once for all quarters; each quarter's targets and grades are written
-    in one statement set for every province. A quarter the rule book does not cover is an
-    error (callers skip it with :meth:`RuleBook.not_covered`'s reason).
+    The warehouse is read once for all quarters, as aggregates computed in the database (sales
+    per district and month, active products and Shop ชุมชน units per district on each quarter
+    end), a few thousand rows whatever the size of the source tables. Each quarter is graded
+    for every province at once, and its targets and grades are written in one statement set.
+    A quarter the rule book does not cover is an error (callers skip it with
+    :meth:`RuleBook.not_covered`'s reason).
 
     Grades are as of ``as_of``: only sales recorded, products registered or cancelled and
     shops registered by then count. A quarter whose stored grades are as of a later day is
@@ -51,67 +47,45 @@ def grade_quarters(
         for month in q.same_quarter_of(rulebook.for_year(q.fiscal_year).base_year).months
     }
     months = sorted(base_months | {m for q in quarters for m in q.months})
-    monthly = _by_province(
-        queries.sales_by_month(connection, province_codes, months, recorded_by=as_of)
-    )
-    products = _by_province(products_known_by(queries.products(connection, province_codes), as_of))
-    shops = _by_province(shops_known_by(queries.shops(connection, province_codes), as_of))
+    monthly = queries.sales_by_month(connection, province_codes, months, recorded_by=as_of)
+    days = grading_days(quarters)
+    products = queries.active_product_counts(connection, province_codes, days, known_by=as_of)
+    shops = queries.shop_unit_counts(connection, province_codes, days, known_by=as_of)
     baseline = queries.baseline(connection, province_codes)
     set_aside = quarantined.read_quarantined(
         connection, [c for q in quarters for c in rulebook.for_year(q.fiscal_year).criteria]
     )
-    empty_products = pd.DataFrame(
-        columns=["product_code", "district_code", "registered_on", "cancelled_on"]
-    )
-    empty_shops = pd.DataFrame(
-        columns=["shop_code", "producer_code", "district_code", "registered_on"]
-    )
-    empty_sales = pd.DataFrame(columns=["district_code", "month", "amount"])
     computed_at = datetime.now(UTC)
     results = []
     for quarter in quarters:
         rules = rulebook.for_year(quarter.fiscal_year)
         loaders.write_rules(connection, [rule_row(rulebook, quarter.fiscal_year)])
-        quarter_results = [
-            compute_quarter(
-                quarter=quarter,
-                rules=rules,
-                rules_version=rulebook.version,
-                province_code=code,
-                baseline=baseline,
-                products=products.get(code, empty_products),
-                shops=shops.get(code, empty_shops),
-                sales_by_month=monthly.get(code, empty_sales),
-                as_of=as_of,
-            )
-            for code in province_codes
-        ]
-        for result in quarter_results:
-            result.grades = quarantined.with_quarantine(
-                connection, result.grades, set_aside, rules.criteria, quarter, as_of
-            )
-        results += quarter_results
+        result = compute_quarter(
+            quarter=quarter,
+            rules=rules,
+            rules_version=rulebook.version,
+            province_codes=province_codes,
+            baseline=baseline,
+            products=products,
+            shops=shops,
+            sales_by_month=monthly,
+            as_of=as_of,
+            days=frozenset(days),
+        )
+        result.grades = quarantined.with_quarantine(
+            connection, result.grades, set_aside, rules.criteria, quarter, as_of
+        )
+        results.append(result)
         stored_as_of = queries.current_grades_as_of(connection, quarter, province_codes)
         if stored_as_of is not None and as_of < stored_as_of:
-            for result in quarter_results:
-                result.stored = False
-            quarter_results[0].warnings.append(
+            result.stored = False
+            result.warnings.append(
                 f"{quarter} as of {as_of}: the grades as they were then, not stored "
                 f"(the stored grades are as of {stored_as_of}; only a newer sync changes them)"
             )
             continue
-        loaders.write_targets(
-            connection,
-            pd.concat([r.targets for r in quarter_results], ignore_index=True),
-            pd.concat([r.province_total for r in quarter_results], ignore_index=True),
-            run_id,
-        )
-        loaders.write_grades(
-            connection,
-            pd.concat([r.grades for r in quarter_results], ignore_index=True),
-            run_id,
-            computed_at,
-        )
+        loaders.write_targets(connection, result.targets, result.province_total, run_id)
+        loaders.write_grades(connection, result.grades, run_id, computed_at)
     return results
 
 

@@ -120,13 +120,36 @@ def _stage(connection: Connection, target: Table, frame: pd.DataFrame) -> Table:
     columns = [Column(c.name, c.type) for c in target.columns if c.name in frame.columns]
     stage = Table(name, MetaData(), *columns, prefixes=["TEMPORARY"])
     stage.create(connection)
+    _bulk_insert(connection, stage, frame)
+    return stage
+
+
+def _bulk_insert(connection: Connection, table: Table, frame: pd.DataFrame) -> None:
+    """Insert ``frame``'s rows into the table's columns it has: PostgreSQL ``COPY``, SQLite
+    one ``executemany``."""
+    columns = [c for c in table.columns if c.name in frame.columns]
     ordered = frame[[c.name for c in columns]]
     if connection.dialect.name == "postgresql":
-        _copy(connection, stage, ordered)
+        _copy(connection, table.name, columns, ordered)
     elif len(ordered):
         records = ordered.astype(object).where(ordered.notna(), None).to_dict("records")
-        connection.execute(stage.insert(), records)
-    return stage
+        connection.execute(table.insert(), records)
+
+
+def _is_empty(connection: Connection, table: Table) -> bool:
+    return connection.execute(select(table.c[0]).limit(1)).first() is None
+
+
+def _load_into_empty(connection: Connection, table: Table, frame: pd.DataFrame) -> None:
+    """Bulk-load rows straight into an empty table: its secondary indexes are dropped first
+    and built once afterwards (cheaper than keeping them up to date row by row); its key
+    stays, so a repeated key still fails the load."""
+    indexes = list(table.indexes) if connection.dialect.name == "postgresql" else []
+    for index in indexes:
+        index.drop(connection)
+    _bulk_insert(connection, table, frame)
+    for index in indexes:
+        index.create(connection)
 
 
 def _arrow_type(column: Column) -> pa.DataType:
@@ -144,12 +167,14 @@ def _arrow_type(column: Column) -> pa.DataType:
     return pa.string()
 
 
-def _copy(connection: Connection, stage: Table, frame: pd.DataFrame) -> None:
-    """PostgreSQL COPY of a frame into a staging table, as CSV written by pyarrow."""
-    schema = pa.schema([pa.field(c.name, _arrow_type(c)) for c in stage.columns])
+def _copy(
+    connection: Connection, table_name: str, columns: list[Column], frame: pd.DataFrame
+) -> None:
+    """PostgreSQL COPY of a frame into a table's ``columns``, as CSV written by pyarrow."""
+    schema = pa.schema([pa.field(c.name, _arrow_type(c)) for c in columns])
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    columns = ", ".join(f'"{c.name}"' for c in stage.columns)
-    with cursor.copy(f'COPY "{stage.name}" ({columns}) FROM STDIN (FORMAT csv)') as copy:
+    names = ", ".join(f'"{c.name}"' for c in columns)
+    with cursor.copy(f'COPY "{table_name}" ({names}) FROM STDIN (FORMAT csv)') as copy:
         for start in range(0, len(frame), COPY_CHUNK_ROWS):
             chunk = pa.Table.from_pandas(
                 frame.iloc[start : start + COPY_CHUNK_ROWS], schema=schema, preserve_index=False
@@ -206,6 +231,9 @@ def _merge_rows(
     connection: Connection, target: Table, frame: pd.DataFrame, key: Sequence[str], run_id: str
 ) -> MergeCounts:
     frame = frame.assign(run_id=run_id)
+    if _is_empty(connection, target):
+        _load_into_empty(connection, target, frame)
+        return MergeCounts(len(frame), len(frame), 0)
     compared = [c for c in frame.columns if c not in (*key, *LOADED_PROVENANCE)]
     stage = _stage(connection, target, frame)
     inserted, updated = _merge(connection, target, stage, key, _changed_any(connection, compared))
@@ -298,17 +326,21 @@ def _load_corrections(
         latest = frame.drop(index=superseded.index)
     else:
         superseded, latest = frame.iloc[0:0], frame
-    stage = _stage(connection, table, latest)
-    _check_districts(connection, stage, dataset)
     history = warehouse_table(connection, target.history_table or f"{target.table}_history")
     kept = [c.name for c in history.columns if c.name in frame.columns]
+    if _is_empty(connection, table):
+        _load_into_empty(connection, table, latest)
+        _check_districts(connection, table, dataset)
+        moved = _keep_superseded(connection, history, superseded[kept], key, run_id)
+        return MergeCounts(len(frame), len(latest), 0, moved)
+    stage = _stage(connection, table, latest)
+    _check_districts(connection, stage, dataset)
     newer = (
         "(s.recorded_on > t.recorded_on "
         "OR (s.recorded_on = t.recorded_on AND s.amount <> t.amount))"
     )
     matches = " AND ".join(f's."{k}" = t."{k}"' for k in key)
-    same_value = " AND ".join(f'h."{c}" = t."{c}"' for c in (*key, "recorded_on", "amount"))
-    not_in_history = f'NOT EXISTS (SELECT 1 FROM "{history.name}" h WHERE {same_value})'
+    not_in_history = _not_in_history(history, key)
     moved = connection.execute(
         text(
             f'INSERT INTO "{history.name}" ({", ".join(kept)}, replaced_by_run) '
@@ -324,18 +356,38 @@ def _load_corrections(
         else 0
     )
     inserted, updated = _merge(connection, table, stage, key, newer)
-    if len(superseded):
-        earlier = _stage(connection, history, superseded[kept])
-        moved += connection.execute(
-            text(
-                f'INSERT INTO "{history.name}" ({", ".join(kept)}, replaced_by_run) '
-                f'SELECT {", ".join(f"t.{c}" for c in kept)}, :run_id FROM "{earlier.name}" t '
-                f"WHERE {not_in_history}"
-            ),
-            {"run_id": run_id},
-        ).rowcount
-        earlier.drop(connection)
+    moved += _keep_superseded(connection, history, superseded[kept], key, run_id)
     return MergeCounts(len(frame), inserted, updated, moved + renumbered, renumbered)
+
+
+def _not_in_history(history: Table, key: Sequence[str]) -> str:
+    same_value = " AND ".join(f'h."{c}" = t."{c}"' for c in (*key, "recorded_on", "amount"))
+    return f'NOT EXISTS (SELECT 1 FROM "{history.name}" h WHERE {same_value})'
+
+
+def _keep_superseded(
+    connection: Connection,
+    history: Table,
+    superseded: pd.DataFrame,
+    key: Sequence[str],
+    run_id: str,
+) -> int:
+    """Put rows that a later row of the same export replaces into history, unless they are
+    there already; returns how many went in."""
+    if superseded.empty:
+        return 0
+    kept = list(superseded.columns)
+    earlier = _stage(connection, history, superseded)
+    moved = connection.execute(
+        text(
+            f'INSERT INTO "{history.name}" ({", ".join(kept)}, replaced_by_run) '
+            f'SELECT {", ".join(f"t.{c}" for c in kept)}, :run_id FROM "{earlier.name}" t '
+            f"WHERE {_not_in_history(history, key)}"
+        ),
+        {"run_id": run_id},
+    ).rowcount
+    earlier.drop(connection)
+    return moved
 
 
 def _replace_renumbered(

@@ -17,10 +17,10 @@ import pandas as pd
 from sqlalchemy import Connection, func, select
 
 from otop_sync.datasets import dataset
-from otop_sync.transforms.criteria import Criterion, QuarterData
+from otop_sync.transforms.criteria import Criterion
 from otop_sync.transforms.deltas import shops_known_by
 from otop_sync.transforms.fiscal import Quarter
-from otop_sync.transforms.quarantine import quarantine_on_grades, touching_rows
+from otop_sync.transforms.quarantine import KnownRows, quarantine_on_grades, touching_rows
 from otop_sync.warehouse.models import Quarantine, RawFileRecord, ShopRegistration, SyncRun
 
 FAILED = "failed"
@@ -89,7 +89,7 @@ def known_rows(
     quarter: Quarter,
     as_of: date,
     districts: Sequence[str],
-) -> QuarterData:
+) -> KnownRows:
     """The loaded rows the criteria must see beside the quarantined rows that touch a
     quarter's grades: the shops registered by ``as_of`` in the districts a set-aside shop
     touches (a producer already counted gets no second unit). Sales and products add up,
@@ -117,7 +117,7 @@ def known_rows(
     empty_products = pd.DataFrame(
         columns=["product_code", "district_code", "registered_on", "cancelled_on"]
     )
-    return QuarterData(quarter, empty_products, empty_sales, shops)
+    return KnownRows(quarter, empty_products, empty_sales, shops)
 
 
 def _reads(criteria: Sequence[Criterion], name: str) -> str | None:

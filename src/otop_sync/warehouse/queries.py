@@ -14,14 +14,17 @@ from sqlalchemy import (
     DateTime,
     Integer,
     String,
+    case,
     column,
     func,
+    or_,
     select,
     table,
     union_all,
 )
 
 from otop_sync.transforms.criteria import CriterionResult
+from otop_sync.transforms.deltas import PRODUCT_COUNT_COLUMNS, UNIT_COUNT_COLUMNS
 from otop_sync.transforms.fiscal import Quarter
 from otop_sync.transforms.grades import GradeRow
 from otop_sync.transforms.quarantine import Quarantined, QuarantinedFigure, row_reasons
@@ -79,6 +82,68 @@ def shops(connection: Connection, province_codes: Sequence[str]) -> pd.DataFrame
     return _frame(
         connection, statement, ["shop_code", "producer_code", "district_code", "registered_on"]
     )
+
+
+def _counted_on(day: date, known_by: date | None) -> date:
+    """What counts on ``day`` as known by ``known_by``: everything up to the earlier of the two."""
+    return day if known_by is None else min(day, known_by)
+
+
+def active_product_counts(
+    connection: Connection,
+    province_codes: Sequence[str],
+    days: Sequence[date],
+    known_by: date | None = None,
+) -> pd.DataFrame:
+    """Active products per district on each day, counted in the database (one row per
+    district and day that has any; :data:`~otop_sync.transforms.deltas.PRODUCT_COUNT_COLUMNS`).
+
+    Active: registered by the day and not cancelled by then. With ``known_by``, only what had
+    happened by that day counts (a registration or cancellation after it is not known yet).
+    """
+    table = ProductRegistration
+    rows = []
+    for day in days:
+        counted = _counted_on(day, known_by)
+        statement = (
+            select(table.district_code, func.count())
+            .where(
+                table.province_code.in_(province_codes),
+                table.registered_on <= counted,
+                or_(table.cancelled_on.is_(None), table.cancelled_on > counted),
+            )
+            .group_by(table.district_code)
+        )
+        rows += [(code, day, int(n)) for code, n in connection.execute(statement).all()]
+    return pd.DataFrame(rows, columns=list(PRODUCT_COUNT_COLUMNS))
+
+
+def shop_unit_counts(
+    connection: Connection,
+    province_codes: Sequence[str],
+    days: Sequence[date],
+    known_by: date | None = None,
+) -> pd.DataFrame:
+    """Shop ชุมชน units per district registered by each day, counted in the database as the
+    letter's explanation 3 says: one per distinct producer code, one per shop without one
+    (:data:`~otop_sync.transforms.deltas.UNIT_COUNT_COLUMNS`). With ``known_by``, only
+    registrations made by then count."""
+    table = ShopRegistration
+    producer = func.coalesce(func.trim(table.producer_code), "")
+    producers = func.count(func.distinct(case((producer != "", producer))))
+    centres = func.sum(case((producer == "", 1), else_=0))
+    rows = []
+    for day in days:
+        statement = (
+            select(table.district_code, producers, centres)
+            .where(
+                table.province_code.in_(province_codes),
+                table.registered_on <= _counted_on(day, known_by),
+            )
+            .group_by(table.district_code)
+        )
+        rows += [(code, day, int(p), int(c)) for code, p, c in connection.execute(statement).all()]
+    return pd.DataFrame(rows, columns=list(UNIT_COUNT_COLUMNS))
 
 
 def sales_by_month(

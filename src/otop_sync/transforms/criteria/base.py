@@ -19,6 +19,13 @@ from typing import Any, ClassVar, Literal, Self, TypeVar
 import pandas as pd
 
 from otop_sync.errors import OtopSyncError
+from otop_sync.transforms.deltas import (
+    UNIT_COLUMNS,
+    active_product_counts,
+    counts_on,
+    grading_days,
+    shop_unit_counts,
+)
 from otop_sync.transforms.fiscal import Quarter
 
 LEVELS: tuple[str, ...] = ("D", "C", "B", "A")
@@ -54,16 +61,63 @@ def int_parameter(value: Any, where: str) -> int:
 
 @dataclass(frozen=True, slots=True)
 class QuarterData:
-    """What a quarter's actuals are computed from: the province's typed source tables.
+    """What a quarter's actuals are computed from: the province's figures per district, a few
+    thousand rows however many source rows stand behind them.
 
     ``sales`` holds current values only, one amount per row with ``district_code``, ``month``
     and ``amount`` (monthly totals from the warehouse, or source rows after ``latest_sales``).
+    ``products`` counts active products per district and day (:data:`PRODUCT_COUNT_COLUMNS`),
+    ``shops`` the Shop ชุมชน units registered by each day (:data:`UNIT_COUNT_COLUMNS`), for
+    every day in ``days`` (at least the quarter's end and the previous quarter's end). The
+    warehouse computes the counts in SQL; :meth:`from_rows` computes them from source rows.
     """
 
     quarter: Quarter
     products: pd.DataFrame
     sales: pd.DataFrame
     shops: pd.DataFrame
+    days: frozenset[date]
+
+    @classmethod
+    def from_rows(
+        cls,
+        quarter: Quarter,
+        products: pd.DataFrame,
+        sales: pd.DataFrame,
+        shops: pd.DataFrame,
+        days: Iterable[date] = (),
+    ) -> QuarterData:
+        """The quarter's figures from typed source rows (product and shop registrations,
+        current sales), counted on the quarter's grading days and ``days``."""
+        counted = sorted({*grading_days([quarter]), *days})
+        return cls(
+            quarter,
+            active_product_counts(products, counted),
+            sales,
+            shop_unit_counts(shops, counted),
+            frozenset(counted),
+        )
+
+    def _check_day(self, day: date) -> None:
+        if day not in self.days:
+            counted = ", ".join(str(d) for d in sorted(self.days))
+            raise KeyError(f"{self.quarter}: figures were counted on {counted}, not on {day}")
+
+    def active_products(self, day: date, districts: Iterable[str]) -> pd.Series:
+        """Products registered by ``day`` and not cancelled by then, per district given."""
+        self._check_day(day)
+        return counts_on(self.products, day, ["products"], districts)["products"]
+
+    def shop_units(self, day: date, districts: Iterable[str]) -> pd.DataFrame:
+        """Shop ชุมชน units registered by ``day`` per district given: ``producers`` (one per
+        producer code) and ``centres`` (one per shop without one)."""
+        self._check_day(day)
+        return counts_on(self.shops, day, UNIT_COLUMNS, districts)
+
+    def shops_registered(self, day: date, districts: Iterable[str]) -> pd.Series:
+        """Shop ชุมชน units (producers and centres) registered by ``day``, per district."""
+        units = self.shop_units(day, districts)
+        return units["producers"] + units["centres"]
 
 
 @dataclass(frozen=True, slots=True)

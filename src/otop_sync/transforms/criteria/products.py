@@ -20,7 +20,6 @@ from otop_sync.transforms.criteria.base import (
     dates_within,
     int_parameter,
 )
-from otop_sync.transforms.deltas import products_added
 from otop_sync.transforms.fiscal import Quarter
 
 
@@ -51,7 +50,8 @@ class ProductsAdded(Criterion):
         return {"products_target": int(districts["products_target"].sum())}
 
     def actuals(self, data: QuarterData, districts: list[str]) -> pd.Series:
-        return products_added(data.products, data.quarter, districts)
+        end = data.active_products(data.quarter.end, districts)
+        return end - data.active_products(data.quarter.previous().end, districts)
 
     def counts_in(self, rows: pd.DataFrame, quarter: Quarter, as_of: date) -> pd.Series:
         """A product registered or cancelled after the previous quarter's end and by the

@@ -25,7 +25,7 @@ from otop_sync.transforms.criteria.base import (
     dates_within,
     decimal_parameter,
 )
-from otop_sync.transforms.deltas import UNIT_COLUMNS, shop_units, shops_registered
+from otop_sync.transforms.deltas import UNIT_COLUMNS
 from otop_sync.transforms.fiscal import Quarter
 from otop_sync.transforms.targets import round_half_up
 
@@ -80,7 +80,7 @@ class ShopUnits(LevelCriterion):
         }
 
     def actuals(self, data: QuarterData, districts: list[str]) -> pd.Series:
-        return shops_registered(data.shops, data.quarter.end, districts)
+        return data.shops_registered(data.quarter.end, districts)
 
     def counts_in(self, rows: pd.DataFrame, quarter: Quarter, as_of: date) -> pd.Series:
         """A shop registered by the quarter's end (and by ``as_of``): units are counted
@@ -89,7 +89,7 @@ class ShopUnits(LevelCriterion):
 
     def parts(self, data: QuarterData, districts: list[str]) -> pd.DataFrame:
         """Producers and sales centres among the units (``shop_producers``, ``shop_centres``)."""
-        return shop_units(data.shops, data.quarter.end, districts).rename(columns=PART_COLUMNS)
+        return data.shop_units(data.quarter.end, districts).rename(columns=PART_COLUMNS)
 
     def level(self, actual: Number, targets: Mapping[str, Any]) -> str | None:
         reached = [lv for lv in LEVELS if actual >= int(targets[THRESHOLD_COLUMNS[lv]])]
