@@ -27,6 +27,19 @@ for _name, _value in {
 os.environ.pop("PREFECT_API_URL", None)
 
 FIXTURES = Path(__file__).parent / "fixtures"
+_SESSION_SETTINGS = {k: v for k, v in os.environ.items() if k.startswith("OTOP_")}
+
+
+@pytest.fixture(autouse=True)
+def _settings_of_the_session() -> Iterator[None]:
+    """Put the OTOP_* environment back after each test: a command run in-process applies
+    ``--warehouse`` as ``OTOP_WAREHOUSE_URL`` for its process, and a later subprocess must not
+    inherit a warehouse (perhaps a dropped schema) from an earlier test."""
+    yield
+    for name in [n for n in os.environ if n.startswith("OTOP_")]:
+        if name not in _SESSION_SETTINGS:
+            del os.environ[name]
+    os.environ.update(_SESSION_SETTINGS)
 
 
 @pytest.fixture(scope="session")

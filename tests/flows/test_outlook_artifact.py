@@ -9,7 +9,12 @@ from prefect import flow
 from otop_sync.flows.nightly import RunReport, publish_outlook
 from otop_sync.warehouse.db import make_engine, upgrade
 from tests.flows.test_nightly import artifacts
-from tests.warehouse.conftest import chiang_rai_rows, load_all  # noqa: F401 (a fixture)
+from tests.warehouse.conftest import (  # noqa: F401 (fixtures)
+    chiang_rai_exports,
+    chiang_rai_landing,
+    chiang_rai_rows,
+    load_all,
+)
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
 

@@ -23,6 +23,7 @@ from typer.testing import CliRunner
 from otop_sync.datasets import dataset
 from otop_sync.flows.cli import app
 from otop_sync.reports.explain import explanation_record, render_explanation_html
+from otop_sync.reports.explanation import THAI_FONTS
 from otop_sync.rules import load_rulebook
 from otop_sync.transforms.fiscal import Quarter
 from otop_sync.transforms.thai import format_be_date
@@ -280,7 +281,7 @@ def test_format_chooses_text_json_or_a_self_contained_page(flipped):
     assert "Corrections:\n  มกราคม 2567" in text_out
     page = explain(flipped, CORRECTED, "--quarter", "2567Q2", "--format", "html")
     assert page.startswith('<!DOCTYPE html>\n<html lang="th">')
-    assert '"Sarabun", "TH Sarabun New"' in page
+    assert f"font-family: {THAI_FONTS}" in page
     assert "<script" not in page
     assert "http" not in page.split("</style>")[0]
     with flipped.engine.connect() as connection:

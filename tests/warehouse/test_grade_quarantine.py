@@ -211,12 +211,13 @@ def test_the_table_the_artifact_and_every_report_show_it(synced):
         assert CEILING in rendered, file_format
         assert figure in rendered, file_format
     sheet = load_workbook(io.BytesIO(render(report, "xlsx"))).active
-    header = [cell.value for cell in sheet[2]]
-    muang_row = dict(zip(header, [cell.value for cell in sheet[3]], strict=True))
+    header = [cell.value for cell in sheet[4]]  # the second row of the letter's header
+    muang_row = dict(zip(header, [cell.value for cell in sheet[5]], strict=True))
     assert muang_row["แถวที่กักไว้ (quarantine)"] == 1
     assert muang_row["เหตุที่กักไว้"] == CEILING
     assert muang_row["ผลหากรวมแถวที่กักไว้"] == figure
-    total = dict(zip(header, [cell.value for cell in sheet[sheet.max_row]], strict=True))
+    total_row = next(row for row in sheet.iter_rows(min_row=5) if row[2].value == "รวม")
+    total = dict(zip(header, [cell.value for cell in total_row], strict=True))
     assert total["แถวที่กักไว้ (quarantine)"] == 2
 
 

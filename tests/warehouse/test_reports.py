@@ -92,8 +92,8 @@ def test_xlsx_has_the_letters_grouped_header_as_of_line_and_thai_status(graded_r
     sheet = workbook["2567Q2"]
     merged = {str(r) for r in sheet.merged_cells.ranges}
     # ที่ and อำเภอ span both header rows; each group spans its columns in the first row.
-    assert {"A3:A4", "B3:B4", "C3:C4", "E3:F3", "G3:K3", "L3:O3", "P3:S3", "T3:T4"} <= (merged)
-    assert [sheet.cell(3, c).value for c in (1, 3, 4, 5, 7, 12, 16, 20)] == [
+    assert {"A3:A4", "B3:B4", "C3:C4", "E3:F3", "G3:K3", "L3:O3", "P3:V3", "W3:W4"} <= (merged)
+    assert [sheet.cell(3, c).value for c in (1, 3, 4, 5, 7, 12, 16, 23)] == [
         "ที่",
         "อำเภอ",
         "จำนวนผลิตภัณฑ์ OTOP ที่เพิ่มขึ้น",
@@ -124,7 +124,7 @@ def test_xlsx_has_the_letters_grouped_header_as_of_line_and_thai_status(graded_r
     assert sheet.print_title_rows == "$3:$4"
     assert int(sheet.page_setup.paperSize) == int(sheet.PAPERSIZE_A4)
     assert sheet.page_setup.orientation == "landscape"
-    link = sheet["T16"].hyperlink  # พญาเม็งราย (5712), row 5 + 11
+    link = sheet["W16"].hyperlink  # พญาเม็งราย (5712), row 5 + 11
     assert link.location == "'5712'!A1"
     explanation = workbook["5712"]
     assert explanation["A1"].value == ("คำอธิบายระดับ อำเภอพญาเม็งราย (5712) ไตรมาส 2 ปีงบประมาณ 2567")

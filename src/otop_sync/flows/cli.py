@@ -521,6 +521,7 @@ def registrants(
         built = build_registrant_report(connection, province, day)
     engine.dispose()
     out.write_bytes(render_registrants(built, chosen.value))
+    print(out)
 
 
 def _district_code(text: str, province_code: str) -> str:
