@@ -71,11 +71,15 @@ def ensure_environment() -> None:
 
 
 def run_tests(extra: list[str]) -> int:
-    """Lint, then run the whole pytest suite; the exit code is the first failure's."""
+    """Lint, then run the whole pytest suite on every core (pytest-xdist, unless ``-n`` is
+    given); the exit code is the first failure's."""
     ruff = subprocess.run([str(BIN / "ruff"), "check", str(ROOT)], cwd=ROOT)
     if ruff.returncode != 0:
         return ruff.returncode
-    return subprocess.run([str(BIN / "python"), "-m", "pytest", *extra], cwd=ROOT).returncode
+    workers = [] if any(a.startswith(("-n", "--numprocesses")) for a in extra) else ["-n", "auto"]
+    return subprocess.run(
+        [str(BIN / "python"), "-m", "pytest", *workers, *extra], cwd=ROOT
+    ).returncode
 
 
 def main(argv: list[str]) -> int:

@@ -1,9 +1,11 @@
 """The commands that run flows, as a user runs them: demo, sync from the inbox, grade, report,
-monitor (each in a subprocess; Prefect starts its temporary API in the private home)."""
+monitor (each in a subprocess, all talking to one real local Prefect server rather than each
+starting Prefect's temporary API; the README test runs the demo with the temporary API)."""
 
 import csv
 import io
 import json
+import os
 import subprocess
 import sys
 from decimal import Decimal
@@ -14,12 +16,32 @@ from sqlalchemy import text
 
 from otop_sync.warehouse.db import make_engine
 from tests.demo_snapshot import FIXTURE, demo_snapshot
+from tests.prefect_server import running_prefect_server
 
 OTOP_SYNC = str(Path(sys.executable).parent / "otop-sync")
 
 
+PREFECT: dict[str, str] = {}
+"""How the subprocesses reach the module's Prefect server."""
+
+
+@pytest.fixture(scope="module", autouse=True)
+def prefect_server(tmp_path_factory):
+    with running_prefect_server(tmp_path_factory.mktemp("prefect")) as env:
+        PREFECT.update({k: env[k] for k in ("PREFECT_API_URL", "PREFECT_HOME")})
+        yield
+        PREFECT.clear()
+
+
 def run(*args, cwd):
-    return subprocess.run([OTOP_SYNC, *args], capture_output=True, text=True, timeout=600, cwd=cwd)
+    return subprocess.run(
+        [OTOP_SYNC, *args],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=cwd,
+        env={**os.environ, **PREFECT},
+    )
 
 
 @pytest.fixture(scope="module")

@@ -4,77 +4,27 @@ deployment's run for the province), then the warehouse and the artifacts checked
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
 import subprocess
 import sys
-import time
 from datetime import date
 from pathlib import Path
 
 import pytest
-import requests
 from sqlalchemy import text
 
 from otop_sync.warehouse.db import make_engine
+from tests.prefect_server import running_prefect_server, stop
 
 ROOT = Path(__file__).parents[2]
 BIN = Path(sys.executable).parent
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=20)
-
-
 @pytest.fixture
 def prefect_server(tmp_path):
-    port = _free_port()
-    env = {
-        **os.environ,
-        "PREFECT_HOME": str(tmp_path / "prefect-home"),
-        "PREFECT_API_URL": f"http://127.0.0.1:{port}/api",
-        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-        "PREFECT_SERVER_UI_ENABLED": "false",
-        "DO_NOT_TRACK": "1",
-        "PREFECT_WORKER_QUERY_SECONDS": "2",
-        "OTOP_SYNC_HOME": str(ROOT),
-    }
-    log = (tmp_path / "server.log").open("w")
-    server = subprocess.Popen(
-        [str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    try:
-        deadline = time.monotonic() + 180
-        while True:
-            try:
-                if requests.get(f"http://127.0.0.1:{port}/api/health", timeout=2).ok:
-                    break
-            except requests.ConnectionError:
-                pass
-            assert server.poll() is None, (tmp_path / "server.log").read_text()
-            assert time.monotonic() < deadline, "the Prefect server did not start"
-            time.sleep(0.5)
+    with running_prefect_server(
+        tmp_path, PREFECT_WORKER_QUERY_SECONDS="2", OTOP_SYNC_HOME=str(ROOT)
+    ) as env:
         yield env
-    finally:
-        _stop(server)
-        log.close()
 
 
 def _prefect(env, *args):
@@ -162,7 +112,7 @@ def test_national_deployment_runs_the_nightly_one_per_province_on_a_worker(
                     )
                 )
     finally:
-        _stop(worker)
+        stop(worker)
     keys = {a.key for a in found}
     assert {"grades-57", "run-rows-57", "sync-summary-57", "report-57-html"} <= keys
     engine = make_engine(warehouse)
