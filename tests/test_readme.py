@@ -6,9 +6,10 @@ block, the lines after ``$ ``) either runs here, exactly as written, and exits 0
 run like any other, so a command that cannot run here fails until it is listed: the README
 cannot drift from what works.
 
-Each command runs with ``bash -c`` in an empty temporary folder, so what it leaves behind by
-default (``./otop.db``, ``./otop-data``) lands there, with no ``OTOP_*`` setting from the
-caller's environment. The otop-sync code run is the one under test: ``otop-sync`` is a shim on
+The commands run one after another in README order, as a new user following the README does,
+each with ``bash -c`` in one temporary folder that starts empty: what a command leaves behind by
+default (``./otop.db`` and ``./otop-data`` from the demo) is there for the commands after it,
+and no ``OTOP_*`` setting comes from the caller's environment. The otop-sync code run is the one under test: ``otop-sync`` is a shim on
 ``PATH`` that runs this interpreter's ``otop_sync.flows.cli``, and ``python3 run.py otop-sync
 ARGS`` runs a ``run.py`` shim in the folder that does the same as ``otop-sync ARGS`` (the real
 ``run.py`` would build ``.venv`` first; its other commands are listed, not run).
@@ -196,30 +197,32 @@ def test_a_shell_block_is_read_as_a_shell_reads_it():
     assert _without_comment("echo '# kept' # dropped") == "echo '# kept'"
 
 
-@pytest.mark.parametrize(
-    "command", [c for _, c in RUNNABLE], ids=[f"README.md:{n}" for n, _ in RUNNABLE]
-)
-def test_readme_command_runs_as_written(command, shell):
+def test_the_readme_commands_run_as_written_one_after_another(shell):
     work, env = shell
-    try:
-        result = subprocess.run(
-            ["bash", "-c", command],
-            cwd=work,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=SECONDS_PER_COMMAND,
-            stdin=subprocess.DEVNULL,
+    for number, command in RUNNABLE:
+        try:
+            result = subprocess.run(
+                ["bash", "-c", command],
+                cwd=work,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=SECONDS_PER_COMMAND,
+                stdin=subprocess.DEVNULL,
+            )
+        except subprocess.TimeoutExpired:
+            pytest.fail(
+                f"README.md:{number}: {command!r} ran past {SECONDS_PER_COMMAND} s: "
+                "list it in NOT_RUNNABLE"
+            )
+        assert result.returncode == 0, (
+            f"README.md:{number}: {command!r} exited {result.returncode} (fix it, or list it in "
+            f"NOT_RUNNABLE with the reason it cannot run here):\n{result.stderr[-3000:]}"
         )
-    except subprocess.TimeoutExpired:
-        pytest.fail(f"{command!r} ran past {SECONDS_PER_COMMAND} s: list it in NOT_RUNNABLE")
-    assert result.returncode == 0, (
-        f"{command!r} exited {result.returncode} (fix it, or list it in NOT_RUNNABLE with the "
-        f"reason it cannot run here):\n{result.stderr[-3000:]}"
-    )
-    if command == "python3 run.py otop-sync demo":  # what the README says the demo leaves
-        assert (work / "otop.db").is_file()
-        reports = work / "otop-data" / "reports"
-        for suffix in ("xlsx", "csv", "md", "html"):
-            assert (reports / f"otop_57_2567Q2.{suffix}").is_file()
-        assert "ผลการประเมิน 2567Q2" in result.stdout
+        if command == "python3 run.py otop-sync demo":  # what the README says the demo leaves
+            assert (work / "otop.db").is_file()
+            reports = work / "otop-data" / "reports"
+            for suffix in ("xlsx", "csv", "md", "html"):
+                assert (reports / f"otop_57_2567Q2.{suffix}").is_file()
+            assert "ผลการประเมิน 2567Q2" in result.stdout
+    assert RUNNABLE[0][1] == "python3 run.py otop-sync demo", "the README starts with the demo"
