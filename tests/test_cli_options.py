@@ -310,6 +310,34 @@ def test_a_failure_is_one_line_with_the_cause(args, message, tmp_path):
     assert result.stderr == message
 
 
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("OTOP_NUDGE_BLOCKS", "not-json", "OTOP_NUDGE_BLOCKS cannot be read: it is not valid JSON"),
+        (
+            "OTOP_NUDGE_WITHIN_DAYS",
+            "five",
+            "OTOP_NUDGE_WITHIN_DAYS cannot be read: Input should be a valid integer, unable to "
+            "parse string as an integer",
+        ),
+    ],
+)
+def test_a_setting_that_cannot_be_read_is_one_line_without_its_value(
+    variable, value, message, tmp_path
+):
+    result = subprocess.run(
+        [OTOP_SYNC, "monitor", "--warehouse", f"sqlite:///{tmp_path / 'w.db'}"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+        env={**os.environ, variable: value},
+    )
+    assert result.returncode == 1
+    assert result.stderr == f"otop-sync: {message}\n"
+    assert value not in result.stderr
+
+
 def test_a_read_only_warehouse_is_one_line_without_sql(tmp_path):
     from alembic import command
 

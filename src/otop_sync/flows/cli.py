@@ -14,13 +14,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 
 import typer
+from pydantic import ValidationError
+from pydantic_settings import SettingsError
 from rich.console import Console
 from sqlalchemy.exc import SQLAlchemyError
 
 from otop_sync.errors import OtopSyncError
 from otop_sync.flows.progress import StepEvent, listening
 from otop_sync.flows.request import GradeRequest, SyncRequest, be_year_hint, today_in_bangkok
-from otop_sync.flows.settings import DEFAULT_PROVINCE, Settings, SourceKind
+from otop_sync.flows.settings import DEFAULT_PROVINCE, Settings, SourceKind, unreadable_setting
 from otop_sync.flows.stopping import stop_on_terminate
 from otop_sync.flows.targets import targets_from_baseline_file
 from otop_sync.reports.explain import ExplainFormat
@@ -673,6 +675,11 @@ def main() -> None:
         _fail(f"the warehouse refused: {str(cause).splitlines()[0]}")
     except OSError as error:  # a file or folder that cannot be written or read
         _fail(f"{error.strerror or error}: {error.filename}" if error.filename else str(error))
+    except (ValidationError, SettingsError) as error:  # an OTOP_* variable that cannot be read
+        reason = unreadable_setting(error)
+        if reason is None:
+            raise
+        _fail(reason)
 
 
 def _fail(reason: str) -> NoReturn:

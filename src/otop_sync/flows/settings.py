@@ -3,13 +3,14 @@ that no setting (and no secret among them) ever travels as a flow parameter."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
 
-from pydantic import SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import SecretStr, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
 from otop_sync.datasets.checks import EARLIEST_DATE
 
@@ -126,3 +127,17 @@ class Settings(BaseSettings):
     def reports_at(self) -> str:
         """Where report files go: :attr:`report_location`, else ``<data_dir>/reports``."""
         return self.report_location or str(self.data_dir / "reports")
+
+
+def unreadable_setting(error: ValidationError | SettingsError) -> str | None:
+    """The one-line reason an ``OTOP_*`` variable cannot be read, naming the variable but not
+    its value (a value may be a secret); None when the error is not about :class:`Settings`."""
+    if isinstance(error, SettingsError):
+        field = re.search(r'field "(\w+)"', str(error))
+        if field is None:
+            return None
+        return f"OTOP_{field[1].upper()} cannot be read: it is not valid JSON"
+    if error.title != Settings.__name__:
+        return None
+    first = error.errors()[0]
+    return f"OTOP_{str(first['loc'][0]).upper()} cannot be read: {first['msg']}"
