@@ -3,9 +3,7 @@ off the machine refused, shows Bootstrap's colours and Font Awesome's icons from
 own copies."""
 
 import os
-import shutil
 import struct
-import subprocess
 import zlib
 from collections import Counter
 from pathlib import Path
@@ -26,21 +24,13 @@ from otop_sync.expectations.offline_docs import (
 )
 from otop_sync.expectations.runner import Validator
 from otop_sync.expectations.severity import load_severities
+from tests.chromium import screenshot
 from tests.expectations.test_corpus import CORPUS, PARAMS
 
 BOOTSTRAP_PRIMARY = (0, 123, 255)
 """``.btn-primary`` (the page's "Show All" filter button)."""
 BOOTSTRAP_SUCCESS = (40, 167, 69)
 """``.text-success``: the Font Awesome check beside the status "Succeeded"."""
-
-
-def _chromium() -> str:
-    found = shutil.which("chromium") or shutil.which("chromium-browser")
-    if found:
-        return found
-    if os.environ.get("CI"):
-        pytest.fail("CI must run the offline Data Docs test: install chromium (.ci/run does)")
-    pytest.skip("chromium is not installed (apt-get install chromium fonts-thai-tlwg)")
 
 
 def _pixels(png: bytes) -> Counter[tuple[int, int, int]]:
@@ -97,29 +87,12 @@ def _pixels(png: bytes) -> Counter[tuple[int, int, int]]:
 def _screenshot(page: Path, out: Path) -> Counter[tuple[int, int, int]]:
     """The page as headless Chromium renders it with every request off the machine refused
     (all traffic goes to a proxy on a closed loopback port)."""
-    shot = out / f"{page.stem}.png"
-    subprocess.run(
-        [
-            _chromium(),
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-            "--proxy-server=127.0.0.1:9",
-            f"--user-data-dir={out / 'profile'}",
-            "--window-size=1000,600",
-            "--force-device-scale-factor=0.5",  # a small image: quick to decode
-            f"--screenshot={shot}",
-            page.as_uri(),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=60,
+    flags = (
+        "--proxy-server=127.0.0.1:9",
+        "--window-size=1000,600",
+        "--force-device-scale-factor=0.5",  # a small image: quick to decode
     )
-    return _pixels(shot.read_bytes())
+    return _pixels(screenshot(page, out / f"{page.stem}.png", out / "profile", flags))
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import io
 import shutil
-import uuid
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -28,7 +27,7 @@ from otop_sync.transforms.grades import grade_rows
 from otop_sync.warehouse import loaders, queries
 from otop_sync.warehouse.db import make_engine
 from otop_sync.warehouse.grading import grade_quarters
-from tests.warehouse.conftest import _postgres_or_skip
+from tests.warehouse.conftest import empty_warehouse
 
 AS_OF = date(2024, 7, 15)
 Q2, Q3 = Quarter(2567, 2), Quarter(2567, 3)
@@ -78,11 +77,7 @@ def synced(request, exports, tmp_path_factory):
     inbox = folder / "inbox"
     shutil.copytree(exports, inbox)
     with contextlib.ExitStack() as stack:
-        url = (
-            f"sqlite:///{folder / 'warehouse.db'}"
-            if request.param == "sqlite"
-            else stack.enter_context(_postgres_schema())
-        )
+        url = stack.enter_context(empty_warehouse(request.param, folder))
         patch = stack.enter_context(pytest.MonkeyPatch.context())
         for name, value in {
             "WAREHOUSE_URL": url,
@@ -103,22 +98,6 @@ def synced(request, exports, tmp_path_factory):
         engine = make_engine(url)
         stack.callback(engine.dispose)
         yield run, engine
-
-
-@contextlib.contextmanager
-def _postgres_schema():
-    url = _postgres_or_skip()
-    schema = f"test_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(url)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    separator = "&" if "?" in url else "?"
-    try:
-        yield f"{url}{separator}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 def _rows(engine, quarter):

@@ -2,8 +2,6 @@
 
 import dataclasses
 import io
-import os
-import shutil
 import struct
 import subprocess
 from datetime import date
@@ -25,6 +23,7 @@ from otop_sync.rules import load_rulebook
 from otop_sync.transforms.fiscal import Quarter
 from otop_sync.warehouse.db import make_engine, upgrade
 from otop_sync.warehouse.grading import grade_quarters
+from tests.chromium import chromium, screenshot
 from tests.conftest import s3_objects
 from tests.warehouse.conftest import load_all
 
@@ -164,45 +163,15 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-output" / "screenshots
 """Where the browser test keeps its screenshots, for a person to look at (gitignored)."""
 
 
-def _chromium() -> str:
-    """The Chromium binary; without one the test skips, except in CI, where it fails."""
-    binary = shutil.which("chromium") or shutil.which("chromium-browser")
-    if binary is None:
-        reason = "Chromium is not installed: apt-get install -y chromium fonts-thai-tlwg"
-        if os.environ.get("CI"):
-            pytest.fail(f"CI must render the HTML reports: {reason} (.ci/run does)")
-        pytest.skip(reason)
-    return binary
-
-
-def _screenshot(chromium: str, page: Path, png: Path, width: int, height: int, home: Path):
-    subprocess.run(
-        [
-            chromium,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-            f"--user-data-dir={home}",
-            f"--screenshot={png}",
-            f"--window-size={width},{height}",
-            page.as_uri(),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=60,
-    )
-    data = png.read_bytes()
+def _screenshot(page: Path, png: Path, width: int, height: int, home: Path) -> bytes:
+    data = screenshot(page, png, home, [f"--window-size={width},{height}"])
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     assert struct.unpack(">II", data[16:24]) == (width, height)
     return data
 
 
 def test_html_report_and_a_district_page_render_in_chromium(graded_report, tmp_path):
-    chromium = _chromium()
+    chromium()  # skips without it, or fails in CI
     assert subprocess.run(
         ["fc-list", ":lang=th", "family"], capture_output=True, text=True, check=True
     ).stdout.strip(), "no Thai font is installed: apt-get install -y fonts-thai-tlwg"
@@ -212,9 +181,8 @@ def test_html_report_and_a_district_page_render_in_chromium(graded_report, tmp_p
     district_png = SCREENSHOTS / "otop_57_2567Q2_5712.png"
     for png in (report_png, district_png):
         png.unlink(missing_ok=True)
-    report = _screenshot(chromium, Path(written[0]), report_png, 1800, 2000, tmp_path / "home")
+    report = _screenshot(Path(written[0]), report_png, 1800, 2000, tmp_path / "home")
     district = _screenshot(
-        chromium,
         tmp_path / "site" / "otop_57_2567Q2_districts" / "5712.html",
         district_png,
         1100,
