@@ -66,7 +66,7 @@ from otop_sync.errors import OtopSyncError
 from otop_sync.flows import pipeline
 from otop_sync.flows.pipeline import Extracted, SyncOutcome, Typed
 from otop_sync.flows.progress import StepEvent, listening
-from otop_sync.flows.readers import late_report, outlook_of_the_day, pending_report
+from otop_sync.flows.readers import late_report, ops_notices, outlook_of_the_day, pending_report
 from otop_sync.flows.request import GradeRequest, RunScope, SyncRequest
 from otop_sync.flows.settings import Settings, SourceKind
 from otop_sync.flows.stopping import stop_on_terminate
@@ -76,17 +76,14 @@ from otop_sync.reports.notices import (
     failure_notice,
     late_notice,
     nudge_notice,
-    slow_notice,
-    stale_notice,
 )
 from otop_sync.reports.outlook import outlook_markdown
 from otop_sync.reports.quarter import build_report, summary_markdown, write_reports
-from otop_sync.transforms.alerts import CRITICAL, failure_kind, stale_sources, usual_seconds
+from otop_sync.transforms.alerts import CRITICAL, failure_kind
 from otop_sync.transforms.districts import province
 from otop_sync.transforms.districts import province_codes as province_codes_all
 from otop_sync.transforms.fiscal import Quarter, quarter_range
 from otop_sync.transforms.grades import GradeRow, grade_rows
-from otop_sync.warehouse import queries
 from otop_sync.warehouse.db import make_engine
 
 
@@ -416,29 +413,8 @@ def watch_runs_task(reports: list[RunReport]) -> list[Notice]:
     """Alert ops (``OTOP_OPS_ALERT_BLOCKS``) to sources the runs found unchanged for longer
     than their usual cycle, and to runs that took far longer than usual."""
     settings = Settings()
-    url = _run_url(flow_run.id)
-    now = datetime.now(UTC)
-    notices = []
-    engine = make_engine(settings.warehouse_url)
-    try:
-        with engine.connect() as connection:
-            for report in reports:
-                changes = queries.payload_changes(connection, report.run_id)
-                notices += [
-                    stale_notice(source, url)
-                    for source in stale_sources(
-                        changes, now, settings.freshness_days, settings.freshness_factor
-                    )
-                ]
-                seconds, earlier = queries.run_seconds(connection, report.run_id, 20)
-                usual = usual_seconds(
-                    seconds, earlier, settings.slow_run_factor, settings.slow_run_history
-                )
-                if usual is not None:
-                    what = f"sync {', '.join(report.province_codes)}"
-                    notices.append(slow_notice(what, seconds, usual, url))
-    finally:
-        engine.dispose()
+    runs = [(report.run_id, report.province_codes) for report in reports]
+    notices = ops_notices(settings, runs, _run_url(flow_run.id), datetime.now(UTC))
     logger = get_run_logger()
     for notice in notices:
         logger.warning(notice.body)

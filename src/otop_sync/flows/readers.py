@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 import pandas as pd
 from sqlalchemy import Engine
 
 from otop_sync.flows.settings import Settings
+from otop_sync.reports.notices import Notice, slow_notice, stale_notice
 from otop_sync.rules import load_rulebook
+from otop_sync.transforms.alerts import stale_sources, usual_seconds
 from otop_sync.transforms.deadlines import (
     last_due_month,
     late_districts,
@@ -164,3 +166,33 @@ def pending_report(
     names = {d.code: d.name_th for d in districts}
     pending = pending.assign(district_name_th=pending["district_code"].map(names))
     return LateReport(as_of=as_of, late=pending, report_channel_configured=configured)
+
+
+def ops_notices(
+    settings: Settings, runs: Sequence[tuple[str, Sequence[str]]], url: str | None, now: datetime
+) -> list[Notice]:
+    """The ops alerts finished runs (run id, provinces) call for: each source they fetched
+    that has not changed for longer than its usual cycle, and each run that took far longer
+    than usual, linking to ``url``. Only reads."""
+    notices = []
+    engine = make_engine(settings.warehouse_url)
+    try:
+        with engine.connect() as connection:
+            for run_id, province_codes in runs:
+                changes = queries.payload_changes(connection, run_id)
+                notices += [
+                    stale_notice(source, url)
+                    for source in stale_sources(
+                        changes, now, settings.freshness_days, settings.freshness_factor
+                    )
+                ]
+                seconds, earlier = queries.run_seconds(connection, run_id, 20)
+                usual = usual_seconds(
+                    seconds, earlier, settings.slow_run_factor, settings.slow_run_history
+                )
+                if usual is not None:
+                    what = f"sync {', '.join(province_codes)}"
+                    notices.append(slow_notice(what, seconds, usual, url))
+    finally:
+        engine.dispose()
+    return notices
