@@ -282,7 +282,9 @@ def test_chiang_rai_2566q2_sales_add_up_to_the_letters_base(mock_cdd, officer, s
 
 
 def test_summary_report_agrees_with_the_export(mock_cdd, officer):
-    mock_cdd.set_faults("correction=3")
+    before = f"{mock_cdd.url}/otop/cdd_report/otop_r04.php?year=2567&org_group=0&province=57"
+    assert requests.get(before, timeout=10).status_code == 200  # totals summed before
+    mock_cdd.set_faults("correction=3")  # corrections change the report's totals
     sales = latest_sales(_sales(officer, f"{mock_cdd.url}/otop/export/sales.csv?year=2567"))
     report = requests.get(
         f"{mock_cdd.url}/otop/cdd_report/otop_r04.php?year=2567&org_group=0&province=57&encoding=cp874",

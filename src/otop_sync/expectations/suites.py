@@ -22,6 +22,7 @@ from decimal import Decimal
 import great_expectations.expectations as gxe
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from otop_sync.datasets import DatasetSpec
 from otop_sync.datasets.checks import (
@@ -112,9 +113,11 @@ def validation_frame(typed: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
                 dtype="float64",
             )  # NaN where missing: GX compares numpy floats fast (not nullable Int64)
             frame[column] = numbers[codes]
-        elif isinstance(first, Decimal) or (
-            isinstance(values.dtype, pd.ArrowDtype) and "decimal" in str(values.dtype)
+        elif isinstance(values.dtype, pd.ArrowDtype) and pa.types.is_decimal(
+            values.dtype.pyarrow_dtype
         ):
+            frame[column] = values.astype("float64[pyarrow]").astype("float64")  # NaN: missing
+        elif isinstance(first, Decimal):
             frame[column] = pd.to_numeric(values.astype(object), errors="coerce").astype("float64")
         elif values.dtype == object:
             frame[column] = values.astype("string[pyarrow]")

@@ -190,6 +190,9 @@ class Renderer:
 
     data: MockData
     _province_of: np.ndarray = field(init=False)
+    _totals: dict[int, pd.DataFrame] = field(init=False, default_factory=dict)
+    _totals_of: object = field(init=False, default=None)
+    """The corrections ``_totals`` were summed with."""
 
     def __post_init__(self) -> None:
         self._province_of = self.data.districts["province_name_th"].to_numpy(dtype=object)
@@ -383,6 +386,23 @@ class Renderer:
             f'<nav class="pagination">{links}</nav></body></html>'
         )
 
+    def _district_month_totals(self, fiscal_year: int) -> pd.DataFrame:
+        """A fiscal year's corrected sales (satang) per district (rows: ``district_idx`` with
+        any sales) and month (columns: every month of the year). Computed once per fiscal year
+        and set of corrections: a national run asks for every province's report."""
+        if self._totals_of is not self.data.corrections:
+            self._totals, self._totals_of = {}, self.data.corrections
+        if fiscal_year not in self._totals:
+            rows = self.table("sales", None, ExportOptions(year=fiscal_year))
+            rows = rows.sort_values("recorded", kind="stable").drop_duplicates(
+                ["district_idx", "producer_idx", "month_idx"], keep="last"
+            )
+            totals = rows.groupby(["district_idx", "month_idx"])["amount"].sum()
+            self._totals[fiscal_year] = totals.unstack(fill_value=0).reindex(
+                columns=_fiscal_year_months(fiscal_year), fill_value=0
+            )
+        return self._totals[fiscal_year]
+
     def summary_html(self, fiscal_year: int, province_code: str | None, drift: bool = False) -> str:
         """The central system's sales report (otop_r04): months across, places down.
 
@@ -390,17 +410,14 @@ class Renderer:
         recorded row. With ``drift`` the first figure is one satang off (a fault).
         """
         months = _fiscal_year_months(fiscal_year)
-        rows = self.table("sales", province_code, ExportOptions(year=fiscal_year))
-        rows = rows.sort_values("recorded", kind="stable").drop_duplicates(
-            ["district_idx", "producer_idx", "month_idx"], keep="last"
-        )
+        totals = self._district_month_totals(fiscal_year)
         districts = self.data.districts
         key = districts["district_code"] if province_code else districts["province_code"]
         label = districts["name_th"] if province_code else districts["province_name_th"]
-        rows = rows.assign(place=key.to_numpy()[rows["district_idx"].to_numpy()])
-        table = rows.pivot_table(
-            index="place", columns="month_idx", values="amount", aggfunc="sum", fill_value=0
-        ).reindex(columns=months, fill_value=0)
+        if province_code:
+            in_province = districts["province_code"].to_numpy()[totals.index] == province_code
+            totals = totals[in_province]
+        table = totals.groupby(key.to_numpy()[totals.index.to_numpy()]).sum().sort_index()
         if drift and len(table):
             table.iloc[0, 0] += 1
         names_by_place = dict(zip(key, label, strict=True))

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from decimal import Decimal
 
+import numpy as np
 import pandas as pd
 
 from otop_sync.transforms.fiscal import Quarter
@@ -58,11 +59,33 @@ def products_added(products: pd.DataFrame, quarter: Quarter, districts: Iterable
     )
 
 
+def group_codes(frame: pd.DataFrame, columns: Sequence[str]) -> np.ndarray:
+    """One integer per row, equal for rows equal in every column (missing values equal
+    each other), computed column by column over millions of rows."""
+    codes, distinct = np.zeros(len(frame), dtype=np.int64), 1
+    for column in columns:
+        column_codes, uniques = pd.factorize(frame[column], use_na_sentinel=False)
+        if distinct * len(uniques) >= 2**62:  # keep the product within int64
+            codes, seen = pd.factorize(codes)
+            distinct = len(seen)
+        codes, distinct = codes * len(uniques) + column_codes, distinct * len(uniques)
+    return codes
+
+
 def latest_sales(sales: pd.DataFrame) -> pd.DataFrame:
     """One row per (district, producer, month): the latest recorded wins (a correction);
-    among rows recorded the same day, the one later in the source."""
-    ordered = sales.sort_values("recorded_on", kind="stable")
-    return ordered.drop_duplicates(list(SALES_KEY), keep="last").sort_index()
+    among rows recorded the same day, the one later in the source. Rows keep their order."""
+    if sales.empty:
+        return sales
+    key = group_codes(sales, SALES_KEY)
+    recorded, days = pd.factorize(sales["recorded_on"], sort=True)
+    recorded = np.where(recorded < 0, len(days), recorded)  # a missing day sorts last
+    if int(key.max()) >= 2**62 // (len(days) + 1):
+        key, _ = pd.factorize(key)
+    order = np.argsort(key * (len(days) + 1) + recorded, kind="stable")  # ties: source order
+    ordered_keys = key[order]
+    last_of_key = np.append(ordered_keys[1:] != ordered_keys[:-1], True)
+    return sales.iloc[np.sort(order[last_of_key])].sort_index()
 
 
 def quarter_sales(sales: pd.DataFrame, quarter: Quarter, districts: Iterable[str]) -> pd.Series:
