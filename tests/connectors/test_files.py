@@ -2,6 +2,7 @@
 
 import io
 from datetime import date
+from decimal import Decimal
 
 import pandas as pd
 import pytest
@@ -124,6 +125,24 @@ def test_read_table_file_keeps_every_value_as_text(tmp_path):
 
 
 SALES_HEADER = "จังหวัด,อำเภอ,รหัสผู้ผลิต,เดือน,ยอดจำหน่าย (บาท),วันที่บันทึก"
+
+
+def test_repeated_columns_are_kept_once_per_distinct_value_and_type_as_text(tmp_path):
+    path = tmp_path / "sales_57.csv"
+    rows = [f"เชียงราย,พาน,P{i:04d},ม.ค. 2567,{i}.25,15/2/2567" for i in range(40)]
+    path.write_text("\n".join([SALES_HEADER, *rows, ""]), encoding="utf-8")
+    table = read_table_file(path)
+    assert isinstance(table["จังหวัด"].dtype, pd.CategoricalDtype)  # one value, 40 rows
+    assert list(table["จังหวัด"].cat.categories) == ["เชียงราย"]
+    assert not isinstance(table["ยอดจำหน่าย (บาท)"].dtype, pd.CategoricalDtype)  # all distinct
+    typed, issues = SALES.type_rows(to_canonical(table, SALES, "sales_57.csv")[0])
+    assert issues == []
+    assert list(typed["district_code"].unique()) == ["5705"]
+    assert typed["amount"].iloc[-1] == Decimal("39.25")
+    header_only = tmp_path / "sales_50.csv"
+    header_only.write_text(SALES_HEADER + "\n", encoding="utf-8")
+    assert read_table_file(header_only).columns.tolist() == SALES_HEADER.split(",")
+    assert read_table_file(header_only).empty
 
 
 def test_rows_keep_their_physical_line_past_empty_lines(tmp_path):

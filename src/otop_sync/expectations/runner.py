@@ -253,7 +253,7 @@ class Validator:
                 "reasons": ["; ".join(reasons[line]) for line in set_aside],
             }
         )
-        clean = typed[~typed["line"].isin(set_aside)].reset_index(drop=True)
+        clean = typed[~typed["line"].isin(set_aside)].reset_index(drop=True) if set_aside else typed
         validation = DatasetValidation(dataset, len(raw), clean, quarantine, outcomes)
         if validation.rows_read != validation.rows_loaded + validation.rows_quarantined:
             raise InvariantError(
