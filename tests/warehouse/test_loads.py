@@ -274,3 +274,34 @@ def test_sales_naming_an_unknown_district_load_nothing(engine, chiang_rai_rows):
         load_all(engine, {"sales": broken}, "run-1")
     assert checksum(engine, "monthly_sales")[0] == 0
     assert checksum(engine, "monthly_sales_history")[0] == 0
+
+
+def test_a_large_load_into_empty_tables_builds_its_key_afterwards_and_still_checks_it(
+    engine, chiang_rai_rows, monkeypatch
+):
+    from sqlalchemy.exc import IntegrityError
+
+    from otop_sync.warehouse import loaders
+
+    monkeypatch.setattr(loaders, "REBUILD_KEY_ROWS", 1)  # every load here counts as large
+    products = chiang_rai_rows["products"]
+    repeated = pd.concat([products, products.iloc[:1]], ignore_index=True)
+    with pytest.raises(IntegrityError, match=r"(?i)unique"):
+        load_all(engine, {"products": repeated}, "run-1")
+    assert checksum(engine, "product_registration")[0] == 0
+
+    load_all(engine, {"products": products, "sales": chiang_rai_rows["sales"]}, "run-1")
+    assert checksum(engine, "product_registration")[0] == len(products)
+    with pytest.raises(IntegrityError, match=r"(?i)unique"), engine.begin() as connection:
+        connection.execute(  # the key is back on the table
+            text("INSERT INTO product_registration SELECT * FROM product_registration LIMIT 1")
+        )
+    with engine.connect() as connection:
+        indexes = {name for name in _index_names(connection, "monthly_sales")}
+    assert "ix_monthly_sales_month_district" in indexes
+
+
+def _index_names(connection, table):
+    from sqlalchemy import inspect
+
+    return [index["name"] for index in inspect(connection).get_indexes(table)]

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pa_csv
+from psycopg.copy import QueuedLibpqWriter
 from sqlalchemy import Column, Connection, MetaData, Table, bindparam, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -140,14 +141,44 @@ def _is_empty(connection: Connection, table: Table) -> bool:
     return connection.execute(select(table.c[0]).limit(1)).first() is None
 
 
+REBUILD_KEY_ROWS = 100_000
+"""From this many rows, a load into an empty PostgreSQL table drops its primary key too and
+builds it once the rows are in: one sorted build instead of an index insertion per row (about
+half the time of a national sales load)."""
+
+
+def _rebuildable_key(connection: Connection, table: Table) -> str | None:
+    """The name of the table's primary key, when no foreign key refers to it."""
+    return connection.execute(
+        text(
+            "SELECT conname FROM pg_constraint WHERE conrelid = to_regclass(:t) "
+            "AND contype = 'p' AND NOT EXISTS (SELECT 1 FROM pg_constraint r "
+            "WHERE r.confrelid = to_regclass(:t) AND r.contype = 'f')"
+        ),
+        {"t": f'"{table.name}"'},
+    ).scalar()
+
+
 def _load_into_empty(connection: Connection, table: Table, frame: pd.DataFrame) -> None:
-    """Bulk-load rows straight into an empty table: its secondary indexes are dropped first
-    and built once afterwards (cheaper than keeping them up to date row by row); its key
-    stays, so a repeated key still fails the load."""
-    indexes = list(table.indexes) if connection.dialect.name == "postgresql" else []
+    """Bulk-load rows straight into an empty table: on PostgreSQL its secondary indexes are
+    dropped first and built once afterwards (cheaper than keeping them up to date row by row),
+    and so is its primary key for a large load (:data:`REBUILD_KEY_ROWS`); building the key
+    checks it, so a repeated key still fails the load."""
+    if connection.dialect.name != "postgresql":
+        _bulk_insert(connection, table, frame)
+        return
+    indexes = list(table.indexes)
+    key = _rebuildable_key(connection, table) if len(frame) >= REBUILD_KEY_ROWS else None
     for index in indexes:
         index.drop(connection)
+    if key is not None:
+        connection.execute(text(f'ALTER TABLE "{table.name}" DROP CONSTRAINT "{key}"'))
     _bulk_insert(connection, table, frame)
+    if key is not None:
+        columns = ", ".join(f'"{c.name}"' for c in table.primary_key.columns)
+        connection.execute(
+            text(f'ALTER TABLE "{table.name}" ADD CONSTRAINT "{key}" PRIMARY KEY ({columns})')
+        )
     for index in indexes:
         index.create(connection)
 
@@ -170,11 +201,13 @@ def _arrow_type(column: Column) -> pa.DataType:
 def _copy(
     connection: Connection, table_name: str, columns: list[Column], frame: pd.DataFrame
 ) -> None:
-    """PostgreSQL COPY of a frame into a table's ``columns``, as CSV written by pyarrow."""
+    """PostgreSQL COPY of a frame into a table's ``columns``, as CSV written by pyarrow; a
+    chunk is sent by psycopg's writer thread while the next one is written."""
     schema = pa.schema([pa.field(c.name, _arrow_type(c)) for c in columns])
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
     names = ", ".join(f'"{c.name}"' for c in columns)
-    with cursor.copy(f'COPY "{table_name}" ({names}) FROM STDIN (FORMAT csv)') as copy:
+    statement = f'COPY "{table_name}" ({names}) FROM STDIN (FORMAT csv)'
+    with cursor.copy(statement, writer=QueuedLibpqWriter(cursor)) as copy:
         for start in range(0, len(frame), COPY_CHUNK_ROWS):
             chunk = pa.Table.from_pandas(
                 frame.iloc[start : start + COPY_CHUNK_ROWS], schema=schema, preserve_index=False
