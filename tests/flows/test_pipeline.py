@@ -118,3 +118,66 @@ def test_the_late_report_reads_only(flow_settings):
     report = late_report(Settings(), ["57"], AS_OF)
     assert set(report.late["district_code"]) == {f"57{i:02d}" for i in range(1, 19)}
     assert not report.report_channel_configured
+
+
+REPORT_PAGE = (
+    '<html><body><table id="report"><thead><tr><th>รหัส</th><th>อำเภอ</th><th>ม.ค. 67</th>'
+    "<th>รวม</th></tr></thead><tbody>{rows}</tbody></table></body></html>"
+)
+
+
+def _report_rows(code: str, amounts: list[str]) -> str:
+    return "".join(
+        f"<tr><td>{code}{i + 1:02d}</td><td>x</td><td>{amount}</td><td>0</td></tr>"
+        for i, amount in enumerate(amounts)
+    )
+
+
+@pytest.fixture
+def report_server():
+    """A loopback server of summary report pages: province 57's readable, 50's with an
+    unreadable amount on its second row."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from urllib.parse import parse_qs, urlparse
+
+    pages = {"57": ["1,000.00", "2.50"], "50": ["3.00", "three baht", "4.00"]}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            province = parse_qs(urlparse(self.path).query)["province"][0]
+            body = REPORT_PAGE.format(rows=_report_rows(province, pages[province])).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+def test_summary_pages_are_typed_together_and_a_bad_cell_names_its_page_and_line(
+    report_server, tmp_path
+):
+    from otop_sync.connectors.html import PageFormatError
+    from otop_sync.connectors.landing import RawLandingStore
+    from otop_sync.flows.settings import Settings
+
+    settings, landing = Settings(), RawLandingStore(tmp_path / "raw")
+    rows = pipeline.fetch_summaries(settings, landing, ("57",), [2567], report_server)
+    assert list(rows["district_code"]) == ["5701", "5702"]
+    assert [str(a) for a in rows["amount"]] == ["1000.00", "2.50"]
+    with pytest.raises(PageFormatError) as raised:
+        pipeline.fetch_summaries(settings, landing, ("57", "50"), [2567], report_server)
+    message = str(raised.value)
+    assert message.startswith(f"{report_server}/otop/cdd_report/otop_r04.php?")
+    assert "province=50" in message
+    assert message.endswith(
+        ": line 3, column ยอดจำหน่าย: cannot read 'three baht' as an amount in baht"
+    )

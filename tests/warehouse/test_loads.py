@@ -297,7 +297,7 @@ def test_a_large_load_into_empty_tables_builds_its_key_afterwards_and_still_chec
             text("INSERT INTO product_registration SELECT * FROM product_registration LIMIT 1")
         )
     with engine.connect() as connection:
-        indexes = {name for name in _index_names(connection, "monthly_sales")}
+        indexes = set(_index_names(connection, "monthly_sales"))
     assert "ix_monthly_sales_month_district" in indexes
 
 

@@ -19,10 +19,11 @@ import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Engine
 
@@ -48,7 +49,7 @@ from otop_sync.rules import load_rulebook
 from otop_sync.transforms.districts import province_codes as province_codes_all
 from otop_sync.transforms.fiscal import Quarter, quarter_range
 from otop_sync.transforms.kpi import QuarterResult
-from otop_sync.transforms.rows import RowIssue
+from otop_sync.transforms.rows import FIRST_DATA_LINE, RowIssue
 from otop_sync.transforms.rules import RuleBook
 from otop_sync.warehouse import loaders, queries
 from otop_sync.warehouse.db import make_engine, upgrade
@@ -228,16 +229,24 @@ def fetch_summaries(
     fiscal_years: list[int],
     mock_url: str | None = None,
 ) -> pd.DataFrame:
-    """The summary report's sales per district and month for these fiscal years."""
+    """The summary report's sales per district and month for these fiscal years: one page per
+    province and year, typed together (a national run reads 231 pages)."""
     summary = http_sources(settings, landing, mock_url)[SUMMARY.name]
-    frames = []
-    for year, code in ((y, c) for y in fiscal_years for c in province_codes):
-        report = summary.summary_report(year, code)  # type: ignore[attr-defined]
-        rows, issues = SUMMARY.type_rows(report.table)
-        if issues:
-            raise PageFormatError(f"{report.raw.location}: {issues[0]}")
-        frames.append(rows)
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    reports = [
+        summary.summary_report(year, code)  # type: ignore[attr-defined]
+        for year in fiscal_years
+        for code in province_codes
+    ]
+    if not reports:
+        return pd.DataFrame()
+    rows, issues = SUMMARY.type_rows(pd.concat([r.table for r in reports], ignore_index=True))
+    if issues:  # named by its page, and its line there
+        starts = np.cumsum([0] + [len(r.table) for r in reports])
+        row = issues[0].line - FIRST_DATA_LINE
+        page = int(np.searchsorted(starts, row, side="right")) - 1
+        issue = replace(issues[0], line=row - int(starts[page]) + FIRST_DATA_LINE)
+        raise PageFormatError(f"{reports[page].raw.location}: {issue}")
+    return rows
 
 
 def _type_rows(
