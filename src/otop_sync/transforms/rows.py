@@ -13,7 +13,7 @@ names it and the parser runs once per distinct pair. A cell type with a ``vector
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -76,8 +76,10 @@ def _blank(raw: pd.Series) -> np.ndarray:
 
 def _by_distinct(
     raw: pd.Series, parse: CellParser, depends: str | None, parsed: dict[str, pd.Series]
-) -> tuple[np.ndarray, np.ndarray]:
-    """Parse each distinct value (or distinct pair with the column it depends on) once."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Parse each distinct value (or distinct pair with the column it depends on) once.
+    Returns each row's code, and per code the parsed value and the reason it failed (None
+    when it did not)."""
     codes, uniques = pd.factorize(raw, use_na_sentinel=False)
     values = np.asarray(uniques, dtype=object)
     contexts: list[dict[str, object]] = [{}] * len(values)
@@ -97,7 +99,23 @@ def _by_distinct(
             results[i] = parse(value, context)
         except ValueError as error:
             errors[i] = str(error)
-    return results[codes], errors[codes]
+    return codes, results, errors
+
+
+def _parse_column(
+    raw: pd.Series, parse: CellType, parsed: dict[str, pd.Series]
+) -> tuple[pd.Series, np.ndarray, Callable[[int], str | None]]:
+    """One column's values, per row whether it has no value or could not be read, and the
+    reason of a row (None when it read). Per distinct value where the type reads cell by cell,
+    so that millions of rows cost what their few thousand distinct values do."""
+    if parse.vectorized is not None:
+        values, reasons = parse.vectorized(raw)
+        errors = reasons.to_numpy(dtype=object)
+        empty = pd.isna(values).to_numpy(dtype=bool) | (errors != None)  # noqa: E711
+        return values, empty, lambda row: errors[row]
+    codes, results, errors = _by_distinct(raw, parse.parse, parse.depends_on, parsed)
+    empty = pd.isna(pd.Series(results, dtype=object)).to_numpy(dtype=bool) | (errors != None)  # noqa: E711
+    return pd.Series(results[codes], dtype=object), empty[codes], lambda row: errors[codes[row]]
 
 
 def parse_rows(
@@ -124,23 +142,18 @@ def parse_rows(
     for position, (column, parse) in enumerate(parsers.items()):
         raw = table[column].reset_index(drop=True)
         blank = _blank(raw) if column in optional else np.zeros(count, dtype=bool)
-        if parse.vectorized is not None:
-            values, reasons = parse.vectorized(raw)
-            errors = reasons.to_numpy(dtype=object)
-        else:
-            raw_values, errors = _by_distinct(raw, parse.parse, parse.depends_on, parsed)
-            values = pd.Series(raw_values, dtype=object)
-        errors = np.where(blank, None, errors)
-        unread = pd.isna(pd.Series(values)).to_numpy(dtype=bool) & ~blank & (errors == None)  # noqa: E711
-        errors[unread] = NOTHING_READ
-        values = values.where(~blank, None) if blank.any() else values
+        values, empty, reason = _parse_column(raw, parse, parsed)
+        if blank.any():
+            values = values.where(~blank, None)
         parsed[column] = values
-        for row in np.flatnonzero(errors != None):  # noqa: E711 - elementwise on an object array
+        for row in np.flatnonzero(empty & ~blank):
             found.append(
                 (
                     int(row),
                     position,
-                    RowIssue(int(lines[row]), headers[column], str(raw[row]), errors[row]),
+                    RowIssue(
+                        int(lines[row]), headers[column], str(raw[row]), reason(row) or NOTHING_READ
+                    ),
                 )
             )
             failed[row] = True
@@ -148,6 +161,6 @@ def parse_rows(
     keep = ~failed
     clean = pd.DataFrame({SOURCE_LINE: lines[keep]})
     for column, values in parsed.items():
-        kept = values[keep].reset_index(drop=True)
+        kept = values[keep].reset_index(drop=True) if failed.any() else values
         clean[column] = kept if isinstance(kept.dtype, pd.ArrowDtype) else kept.astype(object)
     return clean, issues
