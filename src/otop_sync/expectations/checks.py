@@ -81,6 +81,7 @@ def validate_dataset(
     (district_code, month, amount), when the source has one."""
     validation = validator.validate_rows(spec.name, raw, typed, issues, row_suite(spec, params))
     clean = validation.clean
+    due_months: pd.DataFrame | None = None  # computed once, for the checks that read it
     for check in spec.checks:
         if isinstance(check, EveryDistrict):
             suite = derived_suite(spec, check, params)
@@ -88,11 +89,12 @@ def validate_dataset(
             validation.outcomes += validator.check_dataset(spec.name, coverage, suite)
         elif isinstance(check, EveryDueMonth | DueMonthsNotCut):
             suite = derived_suite(spec, check, params)
-            coverage = _due_month_coverage(clean, params)
+            if due_months is None:
+                due_months = _due_month_coverage(clean, params)
             if isinstance(check, EveryDueMonth):
-                validation.outcomes += validator.check_dataset(spec.name, coverage, suite)
+                validation.outcomes += validator.check_dataset(spec.name, due_months, suite)
             else:
-                shares = _missing_shares(coverage)
+                shares = _missing_shares(due_months)
                 cut = shares[shares["missing_share"] > float(params.max_missing_share)]
                 examples = tuple(
                     f"{r.province_code} {r.month}: {r.missing} of {r.districts} districts"
