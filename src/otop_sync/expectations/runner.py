@@ -128,6 +128,9 @@ class Validator:
             .get_batch(batch_parameters={"dataframe": frame.reset_index(drop=True)})
         )
         result = batch.validate(suite, result_format=RESULT_FORMAT)
+        # GX keeps every batch's frame as long as its engine lives (the whole step); each is
+        # validated once, so let it go: a national sales frame is hundreds of MB.
+        batch.data.execution_engine.batch_manager.batch_data_cache.pop(batch.id, None)
         self._store(result, suite)
         return result
 

@@ -52,7 +52,9 @@ from otop_sync.warehouse.models import (
 LOAD_LOCK = "otop-sync-load"
 QUARTER_KEY = ("fiscal_year", "quarter", "district_code")
 """Targets and grades are kept per fiscal year, quarter and district."""
-COPY_CHUNK_ROWS = 500_000
+COPY_CHUNK_ROWS = 100_000
+"""Rows written to CSV and sent per COPY chunk: about 17 MB of text for sales rows, so that the
+load holds one small chunk at a time beside its rows."""
 
 
 @dataclass(frozen=True)
