@@ -265,21 +265,30 @@ def _replaced_later(
 
 
 def current_grades_as_of(
-    connection: Connection, quarter: Quarter, province_codes: Sequence[str]
-) -> date | None:
-    """The latest ``as_of`` of a quarter's current grades in the provinces (None if none)."""
+    connection: Connection, quarters: Sequence[Quarter], province_codes: Sequence[str]
+) -> dict[Quarter, date]:
+    """The latest ``as_of`` of each quarter's current grades in the provinces (a quarter
+    without any is left out), in one query."""
     header = KpiGradeVersion
     statement = (
-        select(func.max(header.as_of))
+        select(header.fiscal_year, header.quarter, func.max(header.as_of))
         .join(District, District.district_code == header.district_code)
         .where(
-            header.fiscal_year == quarter.fiscal_year,
-            header.quarter == quarter.number,
+            or_(
+                *(
+                    and_(header.fiscal_year == q.fiscal_year, header.quarter == q.number)
+                    for q in quarters
+                )
+            ),
             header.replaced_at.is_(None),
             District.province_code.in_(province_codes),
         )
+        .group_by(header.fiscal_year, header.quarter)
     )
-    return connection.execute(statement).scalar_one_or_none()
+    return {
+        Quarter(int(year), int(number)): as_of
+        for year, number, as_of in connection.execute(statement).all()
+    }
 
 
 def baseline(connection: Connection, province_codes: Sequence[str]) -> pd.DataFrame:
