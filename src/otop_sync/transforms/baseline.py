@@ -44,16 +44,16 @@ def quarter_inputs(rows: pd.DataFrame, quarter: Quarter, province_code: str) -> 
     return quarter_inputs_of(rows, quarter, [province_code])
 
 
-def _known_values(codes: list[str], values: pd.Series, counted: list[bool]) -> dict[str, list[Any]]:
+def _known_values(
+    codes: list[str], values: pd.Series, counted: list[bool]
+) -> dict[str, tuple[Any, ...]]:
     """Per district, the distinct values given on the rows counted, in row order."""
-    known: dict[str, list[Any]] = {}
+    known: dict[str, tuple[Any, ...]] = {}
     for code, value, given, count in zip(
         codes, values.tolist(), values.notna().tolist(), counted, strict=True
     ):
-        if given and count:
-            distinct = known.setdefault(code, [])
-            if value not in distinct:
-                distinct.append(value)
+        if given and count and value not in known.get(code, ()):
+            known[code] = (*known.get(code, ()), value)
     return known
 
 

@@ -102,22 +102,27 @@ def grade_quarter(
     ``failed_criteria`` and ``criteria`` (the tuple of :class:`CriterionResult`).
     """
     row_of = {code: row for row, code in enumerate(actuals["district_code"].tolist())}
-    missing = sorted(set(targets["district_code"]) - set(row_of))
+    missing = sorted(set(targets["district_code"].tolist()) - set(row_of))
     if missing:
         raise ValueError(f"no actual figures for districts {', '.join(missing)}")
     leveller = _leveller(criteria)
     columns = {c.name: actuals[c.name].tolist() for c in criteria}
-    results = []
+    graded: dict[str, list[object]] = {
+        "grade": [],
+        "next_grade": [],
+        "failed_criteria": [],
+        "criteria": [],
+    }
     for target in records(targets):
         row = row_of[target["district_code"]]
-        actual = {name: values[row] for name, values in columns.items()}
-        results.append(_grade(criteria, leveller, actual, target))
-    return targets.reset_index(drop=True).assign(
-        grade=[result.grade for result in results],
-        next_grade=[result.next_grade for result in results],
-        failed_criteria=[result.failed_criteria for result in results],
-        criteria=[result.criteria for result in results],
-    )
+        result = _grade(
+            criteria, leveller, {name: values[row] for name, values in columns.items()}, target
+        )
+        graded["grade"].append(result.grade)
+        graded["next_grade"].append(result.next_grade)
+        graded["failed_criteria"].append(result.failed_criteria)
+        graded["criteria"].append(result.criteria)
+    return targets.reset_index(drop=True).assign(**graded)
 
 
 def amount_text(unit: str, value: Number) -> str:

@@ -19,7 +19,6 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from itertools import groupby
 from operator import attrgetter
 
 import numpy as np
@@ -582,31 +581,30 @@ class GradeChanges:
 
 Figures = tuple[tuple[str, tuple[object, ...]], ...]
 """A grade's criteria: (name, its :data:`FIGURE_CONTENT`) each."""
-Content = tuple[tuple[object, ...], Figures]
-"""What a grade says: its :data:`GRADE_CONTENT` and its criteria's figures sorted by name (the
-order of the rules does not make a grade different). Plain tuples of plain values, which the
-cyclic garbage collector soon stops tracking: grading holds tens of thousands of them."""
+Content = tuple[object, ...]
+"""What a grade says, as one flat tuple of plain values: its :data:`GRADE_CONTENT`, then each
+criterion's name and :data:`FIGURE_CONTENT`, in name order (the order of the rules does not
+make a grade different). Flat, so that the cyclic garbage collector stops tracking it at once:
+grading holds tens of thousands."""
+
+
+def _content(header: tuple[object, ...], figures: Figures) -> Content:
+    return (*header, *(value for name, values in sorted(figures) for value in (name, *values)))
 
 
 def _same_content(stored: Content, computed: Content) -> bool:
-    """Whether a grade says what is stored: every value the same (:func:`_same`)."""
+    """Whether a grade says what is stored: the same criteria, every value the same
+    (:func:`_same`)."""
     if stored == computed:
         return True  # equal values are the same; the rest is for None, NaN, numbers' types
-    (stored_header, stored_figures), (header, figures) = stored, computed
-    return (
-        all(_same(a, b) for a, b in zip(stored_header, header, strict=True))
-        and [name for name, _ in stored_figures] == [name for name, _ in figures]
-        and all(
-            _same(a, b)
-            for (_, before), (_, now) in zip(stored_figures, figures, strict=True)
-            for a, b in zip(before, now, strict=True)
-        )
+    return len(stored) == len(computed) and all(
+        _same(a, b) for a, b in zip(stored, computed, strict=True)
     )
 
 
 def _current_grades(
     connection: Connection, quarters: Iterable[tuple[int, int]]
-) -> dict[tuple, tuple[int, Content]]:
+) -> tuple[dict[tuple, int], dict[tuple, Content]]:
     """The current version and content of every grade of the quarters (fiscal year,
     quarter): one query for the headers, one for the criteria."""
     header, criterion = KpiGradeVersion.__table__, KpiGradeCriterion.__table__
@@ -616,10 +614,10 @@ def _current_grades(
     )
     key = [header.c[c] for c in QUARTER_KEY]
     headers = select(*key, header.c.version, *(header.c[c] for c in GRADE_CONTENT))
-    versions = {
-        (year, number, district): (version, tuple(content))
-        for year, number, district, version, *content in connection.execute(headers.where(*current))
-    }
+    versions, contents = {}, {}
+    for year, number, district, version, *content in connection.execute(headers.where(*current)):
+        versions[(year, number, district)] = version
+        contents[(year, number, district)] = tuple(content)
     figures = (
         select(*key, criterion.c.criterion, *(criterion.c[c] for c in FIGURE_CONTENT))
         .join(
@@ -630,16 +628,11 @@ def _current_grades(
             & (header.c.version == criterion.c.version),
         )
         .where(*current)
-        .order_by(*key)  # a grade's criteria one after another
     )
-    stored: dict[tuple, tuple[int, Content]] = {}
-    for grade_key, rows in groupby(connection.execute(figures), key=lambda row: tuple(row[:3])):
-        version, content = versions.pop(grade_key)
-        named = sorted((name, tuple(values)) for _, _, _, name, *values in rows)
-        stored[grade_key] = (version, (content, tuple(named)))
-    for grade_key, (version, content) in versions.items():  # a grade without criteria
-        stored[grade_key] = (version, (content, ()))
-    return stored
+    named: dict[tuple, Figures] = dict.fromkeys(versions, ())
+    for year, number, district, name, *values in connection.execute(figures):
+        named[(year, number, district)] += ((name, tuple(values)),)
+    return versions, {key: _content(contents[key], named[key]) for key in versions}
 
 
 def _text_or_none(value: object) -> str | None:
@@ -734,20 +727,20 @@ def write_grades(
         for frame in frames
         for year, number in zip(frame["fiscal_year"], frame["quarter"], strict=True)
     }
-    stored = _current_grades(connection, sorted(quarters))
+    versions, stored = _current_grades(connection, sorted(quarters))
     headers: list[tuple[object, ...]] = []
     figures: list[tuple[object, ...]] = []
     replaced: list[tuple[object, ...]] = []
     unchanged = 0
     for frame in frames:
         for key, header, criteria, as_of in _grade_content(frame):
-            before = stored.get(key)
-            if before is not None and _same_content(before[1], (header, tuple(sorted(criteria)))):
+            before = versions.get(key)
+            if before is not None and _same_content(stored[key], _content(header, criteria)):
                 unchanged += 1
                 continue
-            version = 1 if before is None else before[0] + 1
+            version = 1 if before is None else before + 1
             if before is not None:
-                replaced.append((*key, before[0]))
+                replaced.append((*key, before))
             headers.append((*key, version, *header, as_of, run_id, computed_at, None, None))
             figures += [
                 (*key, version, name, position, *values)

@@ -197,7 +197,7 @@ def sales_by_month(
         .group_by(table.district_code, table.month)
     )
     totals: dict[tuple[str, date], int] = {
-        (code, month): int(total) for code, month, total in connection.execute(statement).all()
+        (code, month): int(total) for code, month, total in connection.execute(statement)
     }
     if recorded_by is not None:
         for (code, month), total in _replaced_later(
