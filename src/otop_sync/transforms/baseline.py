@@ -44,11 +44,17 @@ def quarter_inputs(rows: pd.DataFrame, quarter: Quarter, province_code: str) -> 
     return quarter_inputs_of(rows, quarter, [province_code])
 
 
-def _first_known(values: pd.DataFrame, column: str) -> tuple[dict[str, Any], pd.Series]:
-    """Per district given a value: the first one, and how many distinct ones there are."""
-    known = values[values[column].notna()]
-    grouped = known.groupby("district_code", sort=False)[column]
-    return grouped.first().to_dict(), grouped.nunique()
+def _known_values(
+    codes: list[str], values: pd.Series, counted: list[bool]
+) -> dict[str, tuple[Any, ...]]:
+    """Per district, the distinct values given on the rows counted, in row order."""
+    known: dict[str, tuple[Any, ...]] = {}
+    for code, value, given, count in zip(
+        codes, values.tolist(), values.notna().tolist(), counted, strict=True
+    ):
+        if given and count and value not in known.get(code, ()):
+            known[code] = (*known.get(code, ()), value)
+    return known
 
 
 def quarter_inputs_of(
@@ -61,21 +67,19 @@ def quarter_inputs_of(
         (rows["fiscal_year"] == quarter.fiscal_year)
         & rows["province_code"].isin(list(province_codes))
     ]
-    in_quarter = year_rows[year_rows["quarter"] == quarter.number]
-    base_sales, base_count = _first_known(in_quarter, "base_sales")
-    interest, interest_count = _first_known(year_rows, "interested_q1")
-    conflicts = set(base_count.index[base_count > 1]) | set(
-        interest_count.index[interest_count > 1]
-    )
-    if conflicts:
+    codes = year_rows["district_code"].tolist()
+    in_quarter = (year_rows["quarter"] == quarter.number).tolist()
+    base_sales = _known_values(codes, year_rows["base_sales"], in_quarter)
+    interest = _known_values(codes, year_rows["interested_q1"], [True] * len(codes))
+    if any(len(v) > 1 for v in base_sales.values()) or any(len(v) > 1 for v in interest.values()):
         return _quarter_inputs_by_district(year_rows, quarter)  # raises, naming the first
     inputs = [
         {
             "district_code": code,
-            "base_sales": base_sales.get(code),
-            "interested_q1": interest.get(code),
+            "base_sales": base_sales[code][0] if code in base_sales else None,
+            "interested_q1": interest[code][0] if code in interest else None,
         }
-        for code in sorted(set(year_rows["district_code"]))
+        for code in sorted(set(codes))
     ]
     return pd.DataFrame(inputs, columns=["district_code", "base_sales", "interested_q1"])
 

@@ -272,7 +272,8 @@ def late_sales_reasons(
     2567`` (months joined by ``; ``). ``sales_months`` lists (district_code, month) pairs
     with rows; a district on time is not in the result."""
     due = [month for month in quarter.months if sales_due_date(month) < as_of]
-    present = set(zip(sales_months["district_code"], sales_months["month"], strict=True))
+    rows = sales_months[sales_months["month"].isin(due)]
+    present = set(zip(rows["district_code"].tolist(), rows["month"].tolist(), strict=True))
     reasons: dict[str, str] = {}
     for code in districts:
         late = [

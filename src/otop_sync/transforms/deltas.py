@@ -172,9 +172,17 @@ def counts_on(
 ) -> pd.DataFrame:
     """One day's rows of a long-form count table (:func:`active_product_counts`,
     :func:`shop_unit_counts`), one per district given, zero where it has none."""
-    on_day = counts[counts["day"] == day].set_index("district_code")[list(columns)]
     codes = list(districts)
-    return on_day.reindex(codes, fill_value=0).rename_axis("district_code").astype(int)
+    on_day = counts[counts["day"].to_numpy() == day]
+    row_of = {code: row for row, code in enumerate(on_day["district_code"].tolist())}
+    rows = [row_of.get(code) for code in codes]
+    found = {column: on_day[column].tolist() for column in columns}
+    return pd.DataFrame(
+        {c: [0 if row is None else found[c][row] for row in rows] for c in columns},
+        index=pd.Index(codes, name="district_code"),
+        columns=list(columns),
+        dtype=int,
+    )
 
 
 def shops_registered(shops: pd.DataFrame, day: date, districts: Iterable[str]) -> pd.Series:

@@ -25,6 +25,7 @@ from otop_sync.transforms.criteria import (
 )
 from otop_sync.transforms.fiscal import Quarter
 from otop_sync.transforms.quarantine import Quarantined, join_reasons
+from otop_sync.transforms.rows import records
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +68,19 @@ def grade_district(
 ) -> GradeResult:
     """Grade one district for one quarter from its actual and target figures (see module
     docstring); ``actuals`` maps criterion names to actuals, ``targets`` holds the target row."""
-    leveller = next(c for c in criteria if isinstance(c, LevelCriterion))
+    return _grade(criteria, _leveller(criteria), actuals, targets)
+
+
+def _leveller(criteria: Sequence[Criterion]) -> LevelCriterion:
+    return next(c for c in criteria if isinstance(c, LevelCriterion))
+
+
+def _grade(
+    criteria: Sequence[Criterion],
+    leveller: LevelCriterion,
+    actuals: Mapping[str, Number],
+    targets: Mapping[str, object],
+) -> GradeResult:
     level = leveller.level(actuals[leveller.name], targets)
     gates = {
         c.name: c.assess(actuals[c.name], targets, None) for c in criteria if c is not leveller
@@ -88,24 +101,28 @@ def grade_quarter(
     actuals is an error. The result is the target table with ``grade``, ``next_grade``,
     ``failed_criteria`` and ``criteria`` (the tuple of :class:`CriterionResult`).
     """
-    by_code = {record["district_code"]: record for record in actuals.to_dict("records")}
-    missing = sorted(set(targets["district_code"]) - set(by_code))
+    row_of = {code: row for row, code in enumerate(actuals["district_code"].tolist())}
+    missing = sorted(set(targets["district_code"].tolist()) - set(row_of))
     if missing:
         raise ValueError(f"no actual figures for districts {', '.join(missing)}")
-    rows = []
-    for target in targets.to_dict("records"):
-        actual = by_code[target["district_code"]]
-        result = grade_district(criteria, {c.name: actual[c.name] for c in criteria}, target)
-        rows.append(
-            {
-                **target,
-                "grade": result.grade,
-                "next_grade": result.next_grade,
-                "failed_criteria": result.failed_criteria,
-                "criteria": result.criteria,
-            }
+    leveller = _leveller(criteria)
+    columns = {c.name: actuals[c.name].tolist() for c in criteria}
+    graded: dict[str, list[object]] = {
+        "grade": [],
+        "next_grade": [],
+        "failed_criteria": [],
+        "criteria": [],
+    }
+    for target in records(targets):
+        row = row_of[target["district_code"]]
+        result = _grade(
+            criteria, leveller, {name: values[row] for name, values in columns.items()}, target
         )
-    return pd.DataFrame(rows)
+        graded["grade"].append(result.grade)
+        graded["next_grade"].append(result.next_grade)
+        graded["failed_criteria"].append(result.failed_criteria)
+        graded["criteria"].append(result.criteria)
+    return targets.reset_index(drop=True).assign(**graded)
 
 
 def amount_text(unit: str, value: Number) -> str:

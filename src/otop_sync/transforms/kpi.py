@@ -49,34 +49,36 @@ def base_year_inputs(
 ) -> tuple[pd.DataFrame, list[str]]:
     """Per district of the provinces: base sales (published, else computed), where it came
     from, Q1 interest."""
-    published = {
-        row["district_code"]: row
-        for row in quarter_inputs_of(baseline, quarter, province_codes).to_dict("records")
-    }
+    published = quarter_inputs_of(baseline, quarter, province_codes)
+    published_codes = published["district_code"].tolist()
+    given_sales = dict(zip(published_codes, published["base_sales"].tolist(), strict=True))
+    interest = dict(zip(published_codes, published["interested_q1"].tolist(), strict=True))
     base_quarter = quarter.same_quarter_of(rules.base_year)
     in_base = base_sales_by_month[base_sales_by_month["month"].isin(base_quarter.months)]
     computed = in_base.groupby("district_code")["amount"].sum().to_dict()
-    rows, warnings = [], []
-    for district in (d for code in province_codes for d in districts_of(code)):
-        code = district.code
-        given = published[code]["base_sales"] if code in published else None
+    names = {d.code: d.name_th for code in province_codes for d in districts_of(code)}
+    codes = list(names)
+    columns: dict[str, list[object]] = {
+        "district_code": codes,
+        "base_sales": [],
+        "base_sales_source": [],
+        "computed_base_sales": [],
+        "interested_q1": [interest.get(code) for code in codes],
+    }
+    warnings = []
+    for code in codes:
+        given = given_sales.get(code)
         summed = computed.get(code)
         summed = None if summed is None else Decimal(summed)
         if given is not None and summed is not None and given != summed:
             warnings.append(
-                f"{quarter} {district.name_th} ({code}): published base sales {given:,.2f} "
+                f"{quarter} {names[code]} ({code}): published base sales {given:,.2f} "
                 f"differ from the {base_quarter} sales data {summed:,.2f} by {given - summed:,.2f}"
             )
-        rows.append(
-            {
-                "district_code": code,
-                "base_sales": given if given is not None else summed,
-                "base_sales_source": "published" if given is not None else "computed",
-                "computed_base_sales": summed,
-                "interested_q1": published[code]["interested_q1"] if code in published else None,
-            }
-        )
-    return pd.DataFrame(rows), warnings
+        columns["base_sales"].append(given if given is not None else summed)
+        columns["base_sales_source"].append("published" if given is not None else "computed")
+        columns["computed_base_sales"].append(summed)
+    return pd.DataFrame(columns), warnings
 
 
 def compute_quarter(
@@ -106,25 +108,42 @@ def compute_quarter(
     """
     inputs, warnings = base_year_inputs(baseline, sales_by_month, quarter, rules, province_codes)
     district_table = district_targets_of(inputs, quarter, rules, province_codes)
-    targets = district_table.merge(
-        inputs[["district_code", "base_sales_source", "computed_base_sales"]], on="district_code"
-    ).assign(rules_version=rules_version)
+    codes = district_table["district_code"].tolist()
+    targets = district_table.assign(
+        **_by_district(inputs, ["base_sales_source", "computed_base_sales"], codes),
+        rules_version=rules_version,
+    )
     total = province_totals(district_table, rules, province_codes).rename(
         columns={"district_code": "province_code", "district_name_th": "name_th"}
     )
-    codes = list(targets["district_code"])
     data = QuarterData(quarter, products, sales_by_month, shops, days)
     actuals = quarter_actuals(rules.criteria, data, codes)
     graded = grade_quarter(targets, actuals, rules.criteria)
-    for criterion in rules.criteria:
-        parts = criterion.parts(data, codes)
-        for column in parts.columns:
-            graded[column] = graded["district_code"].map(parts[column]).astype(object)
+    parts = [criterion.parts(data, codes) for criterion in rules.criteria]
     late = late_sales_reasons(sales_by_month, quarter, codes, as_of)
     note = rules.note_th()
-    graded["reasons"] = graded["district_code"].map(
-        lambda code: "; ".join(r for r in (late.get(code, ""), note) if r)
+    return QuarterResult(
+        targets,
+        total,
+        graded.assign(
+            **{
+                column: part[column].reindex(codes).astype(object).to_numpy()
+                for part in parts
+                for column in part.columns
+            },
+            reasons=["; ".join(r for r in (late.get(code, ""), note) if r) for code in codes],
+            status="final" if quarter.is_final(as_of) else "provisional",
+            as_of=as_of,
+        ),
+        warnings,
     )
-    graded["status"] = "final" if quarter.is_final(as_of) else "provisional"
-    graded["as_of"] = as_of
-    return QuarterResult(targets, total, graded, warnings)
+
+
+def _by_district(
+    table: pd.DataFrame, columns: Sequence[str], codes: Sequence[str]
+) -> dict[str, list[object]]:
+    """Some columns of a table with one row per district, in the order of ``codes``."""
+    row_of = {code: row for row, code in enumerate(table["district_code"].tolist())}
+    rows = [row_of[code] for code in codes]
+    values = {column: table[column].tolist() for column in columns}
+    return {column: [values[column][row] for row in rows] for column in columns}

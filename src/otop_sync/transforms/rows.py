@@ -164,3 +164,11 @@ def parse_rows(
         kept = values[keep].reset_index(drop=True) if failed.any() else values
         clean[column] = kept if isinstance(kept.dtype, pd.ArrowDtype) else kept.astype(object)
     return clean, issues
+
+
+def records(frame: pd.DataFrame) -> list[dict[str, object]]:
+    """The frame's rows as dicts of plain Python values, as ``to_dict("records")`` gives them,
+    column by column (several times faster on the thousands of rows grading turns over)."""
+    columns = list(frame.columns)
+    values = [frame[column].tolist() for column in columns]
+    return [dict(zip(columns, row, strict=True)) for row in zip(*values, strict=True)]

@@ -9,15 +9,18 @@ would give 55).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from otop_sync.errors import OtopSyncError
 from otop_sync.transforms.districts import districts_of, province
 from otop_sync.transforms.fiscal import Quarter
+from otop_sync.transforms.rows import records
 
 if TYPE_CHECKING:  # rules import the criteria, which round with this module's helpers
     from otop_sync.transforms.rules import KpiRules
@@ -50,10 +53,13 @@ def round_half_up(value: Decimal, step: Decimal = Decimal(1)) -> Decimal:
     return value.quantize(step, rounding=ROUND_HALF_UP)
 
 
+KEY_COLUMNS = ("fiscal_year", "quarter", "district_code", "district_name_th")
+"""The target table's key and name columns; the criteria give the others."""
+
+
 def target_columns(rules: KpiRules) -> list[str]:
     """The target table's columns under these rules: the key, the name, each criterion's."""
-    columns = ["fiscal_year", "quarter", "district_code", "district_name_th"]
-    return columns + [c for criterion in rules.criteria for c in criterion.target_columns]
+    return [*KEY_COLUMNS, *(c for criterion in rules.criteria for c in criterion.target_columns)]
 
 
 def _lacking(inputs: dict[str, object], rules: KpiRules) -> str | None:
@@ -86,32 +92,28 @@ def district_targets_of(
     the order given), each in district-code order; the same checks, province by province."""
     if rules.fiscal_year != quarter.fiscal_year:
         raise TargetInputError(f"rules for FY{rules.fiscal_year} given for quarter {quarter}")
-    records = inputs.to_dict("records")
-    by_province: dict[str, list[dict[str, object]]] = {code: [] for code in province_codes}
+    by_province: dict[str, list[tuple[str, dict[str, object]]]] = {c: [] for c in province_codes}
     foreign_codes = []
-    for record in records:
-        code = str(record["district_code"])
+    for record in records(inputs):
+        code = str(record.pop("district_code"))
         if code[:2] in by_province:
-            by_province[code[:2]].append(record)
+            by_province[code[:2]].append((code, record))
         else:
             foreign_codes.append(code)
     rows = []
-    for province_code, province_records in by_province.items():
+    for province_code, province_inputs in by_province.items():
         official = {d.code: d.name_th for d in districts_of(province_code)}
-        codes = [str(r["district_code"]) for r in province_records]
-        repeated = sorted({c for c in codes if codes.count(c) > 1})
-        foreign = sorted((set(codes) - set(official)) | set(foreign_codes))
-        missing = sorted(set(official) - set(codes))
+        counted = Counter(code for code, _ in province_inputs)
+        repeated = sorted(code for code, n in counted.items() if n > 1)
+        foreign = sorted((set(counted) - set(official)) | set(foreign_codes))
+        missing = sorted(set(official) - set(counted))
         for problem, found in (("repeated", repeated), ("not in the province", foreign)):
             if found:
                 raise TargetInputError(f"{quarter}: districts {problem}: {', '.join(found)}")
         if missing:
             names = ", ".join(f"{official[c]} ({c})" for c in missing)
             raise TargetInputError(f"{quarter}: no base sales or Q1 interest for {names}")
-        by_code = {
-            str(record["district_code"]): {k: v for k, v in record.items() if k != "district_code"}
-            for record in province_records
-        }
+        by_code = dict(province_inputs)
         for code, name_th in official.items():
             district_inputs = by_code[code]
             lacking = _lacking(district_inputs, rules)
@@ -129,6 +131,24 @@ def district_targets_of(
     return pd.DataFrame(rows, columns=target_columns(rules))
 
 
+@dataclass(frozen=True, slots=True)
+class _AddedUp(Mapping[str, Any]):
+    """Some rows of a table's columns, each column added up when asked for (zero for none)."""
+
+    columns: Mapping[str, list[Any]]
+    rows: list[int]
+
+    def __getitem__(self, column: str) -> Any:
+        values = self.columns[column]
+        return sum(values[row] for row in self.rows)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.columns)
+
+    def __len__(self) -> int:
+        return len(self.columns)
+
+
 def province_total(targets: pd.DataFrame, rules: KpiRules, province_code: str) -> pd.DataFrame:
     """The province total row, computed from the totals (not a sum of district thresholds)."""
     return province_totals(targets, rules, [province_code])
@@ -138,19 +158,24 @@ def province_totals(
     targets: pd.DataFrame, rules: KpiRules, province_codes: Sequence[str]
 ) -> pd.DataFrame:
     """:func:`province_total` of each province (in the order given) from the districts'
-    target table of them all."""
-    by_province = dict(iter(targets.groupby(targets["district_code"].str[:2], sort=False)))
+    target table of them all: each criterion's province targets from the province's districts'
+    input and target columns added up."""
+    columns = {c: targets[c].tolist() for c in targets.columns if c not in KEY_COLUMNS}
+    rows_of: dict[str, list[int]] = {}
+    for row, code in enumerate(targets["district_code"].tolist()):
+        rows_of.setdefault(str(code)[:2], []).append(row)
+    fiscal_years, quarters = targets["fiscal_year"].tolist(), targets["quarter"].tolist()
     rows = []
     for province_code in province_codes:
-        districts = by_province.get(province_code, targets.iloc[0:0])
+        totals = _AddedUp(columns, rows_of.get(province_code, []))
         prov = province(province_code)
         row: dict[str, object] = {
-            "fiscal_year": int(targets["fiscal_year"].iloc[0]),
-            "quarter": int(targets["quarter"].iloc[0]),
+            "fiscal_year": int(fiscal_years[0]),
+            "quarter": int(quarters[0]),
             "district_code": prov.code,
             "district_name_th": f"รวม (จังหวัด{prov.name_th})",
         }
         for criterion in rules.criteria:
-            row.update(criterion.province_targets(districts))
+            row.update(criterion.province_targets(totals))
         rows.append(row)
     return pd.DataFrame(rows, columns=target_columns(rules))

@@ -28,7 +28,9 @@ def grade_quarters(
     The warehouse is read once for all quarters, as aggregates computed in the database (sales
     per district and month, active products and Shop ชุมชน units per district on each quarter
     end), a few thousand rows whatever the size of the source tables. Each quarter is graded
-    for every province at once, and its targets and grades are written in one statement set.
+    for every province at once (from its own months' sales), and the quarters' targets and
+    grades are written together: one merge per target table, and the grades compared with the
+    stored ones read in one go, only new versions written.
     A quarter the rule book does not cover is an error (callers skip it with
     :meth:`RuleBook.not_covered`'s reason).
 
@@ -41,25 +43,28 @@ def grade_quarters(
         reason = rulebook.not_covered(quarter)
         if reason is not None:
             raise RulesError(reason)
-    base_months = {
-        month
+    if not quarters:
+        return []
+    rules_of = {q.fiscal_year: rulebook.for_year(q.fiscal_year) for q in quarters}
+    months_of = {
+        q: [*q.same_quarter_of(rules_of[q.fiscal_year].base_year).months, *q.months]
         for q in quarters
-        for month in q.same_quarter_of(rulebook.for_year(q.fiscal_year).base_year).months
     }
-    months = sorted(base_months | {m for q in quarters for m in q.months})
+    months = sorted({month for q in quarters for month in months_of[q]})
     monthly = queries.sales_by_month(connection, province_codes, months, recorded_by=as_of)
     days = grading_days(quarters)
     products = queries.active_product_counts(connection, province_codes, days, known_by=as_of)
     shops = queries.shop_unit_counts(connection, province_codes, days, known_by=as_of)
     baseline = queries.baseline(connection, province_codes)
     set_aside = quarantined.read_quarantined(
-        connection, [c for q in quarters for c in rulebook.for_year(q.fiscal_year).criteria]
+        connection, [c for rules in rules_of.values() for c in rules.criteria]
     )
+    stored_as_of = queries.current_grades_as_of(connection, quarters, province_codes)
+    loaders.write_rules(connection, [rule_row(rulebook, year) for year in rules_of])
     computed_at = datetime.now(UTC)
     results = []
     for quarter in quarters:
-        rules = rulebook.for_year(quarter.fiscal_year)
-        loaders.write_rules(connection, [rule_row(rulebook, quarter.fiscal_year)])
+        rules = rules_of[quarter.fiscal_year]
         result = compute_quarter(
             quarter=quarter,
             rules=rules,
@@ -68,7 +73,7 @@ def grade_quarters(
             baseline=baseline,
             products=products,
             shops=shops,
-            sales_by_month=monthly,
+            sales_by_month=monthly[monthly["month"].isin(months_of[quarter])],
             as_of=as_of,
             days=frozenset(days),
         )
@@ -76,16 +81,23 @@ def grade_quarters(
             connection, result.grades, set_aside, rules.criteria, quarter, as_of
         )
         results.append(result)
-        stored_as_of = queries.current_grades_as_of(connection, quarter, province_codes)
-        if stored_as_of is not None and as_of < stored_as_of:
+        stored = stored_as_of.get(quarter)
+        if stored is not None and as_of < stored:
             result.stored = False
             result.warnings.append(
                 f"{quarter} as of {as_of}: the grades as they were then, not stored "
-                f"(the stored grades are as of {stored_as_of}; only a newer sync changes them)"
+                f"(the stored grades are as of {stored}; only a newer sync changes them)"
             )
-            continue
-        loaders.write_targets(connection, result.targets, result.province_total, run_id)
-        loaders.write_grades(connection, result.grades, run_id, computed_at)
+    by_quarter = {q: r for q, r in zip(quarters, results, strict=True) if r.stored}
+    written = list(by_quarter.values())  # a quarter asked for twice is written once
+    if written:
+        loaders.write_targets(
+            connection,
+            [result.targets for result in written],
+            [result.province_total for result in written],
+            run_id,
+        )
+        loaders.write_grades(connection, [result.grades for result in written], run_id, computed_at)
     return results
 
 

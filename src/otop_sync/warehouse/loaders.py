@@ -15,16 +15,17 @@ import io
 import os
 import socket
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from operator import attrgetter
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pa_csv
-from sqlalchemy import Column, Connection, MetaData, Table, bindparam, select, text
+from sqlalchemy import Column, Connection, MetaData, Table, and_, bindparam, or_, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
 from otop_sync.datasets import DatasetSpec, LoadTarget
@@ -188,7 +189,9 @@ def _load_into_empty(connection: Connection, table: Table, frame: pd.DataFrame) 
     """Bulk-load rows straight into an empty table: on PostgreSQL its secondary indexes are
     dropped first and built once afterwards (cheaper than keeping them up to date row by row),
     and so is its primary key for a large load (:data:`REBUILD_KEY_ROWS`); building the key
-    checks it, so a repeated key still fails the load."""
+    checks it, so a repeated key still fails the load. The table is then analyzed: what the
+    run reads next in its transaction (the grading's aggregates over millions of sales) is
+    planned on the rows loaded, not on guesses for a table autovacuum has not seen."""
     if connection.dialect.name != "postgresql":
         _bulk_insert(connection, table, frame)
         return
@@ -207,6 +210,7 @@ def _load_into_empty(connection: Connection, table: Table, frame: pd.DataFrame) 
         )
     for index in indexes:
         index.create(connection)
+    connection.execute(text(f'ANALYZE "{table.name}"'))
 
 
 def _arrow_type(column: Column) -> pa.DataType:
@@ -216,7 +220,7 @@ def _arrow_type(column: Column) -> pa.DataType:
     if python is date:
         return pa.date32()
     if python is datetime:
-        return pa.timestamp("us")
+        return pa.timestamp("us", tz="UTC" if column.type.timezone else None)  # type: ignore[attr-defined]
     if python is int:
         return pa.int64()
     if python is bool:
@@ -522,15 +526,18 @@ def _with_columns(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
 
 
 def write_targets(
-    connection: Connection, districts: pd.DataFrame, totals: pd.DataFrame, run_id: str
+    connection: Connection,
+    districts: Sequence[pd.DataFrame],
+    totals: Sequence[pd.DataFrame],
+    run_id: str,
 ) -> MergeCounts:
-    """Upsert a quarter's district targets and the province total rows (a target column that
-    the year's criteria do not give is NULL)."""
+    """Upsert quarters' district targets and province total rows (a frame per quarter; a
+    target column that a year's criteria do not give is NULL), each table in one merge."""
     district_columns = [c.name for c in KpiTarget.__table__.columns if c.name != "run_id"]
     counts = _merge_rows(
         connection,
         KpiTarget.__table__,
-        _with_columns(districts, district_columns),
+        _stacked(districts, district_columns),
         QUARTER_KEY,
         run_id,
     )
@@ -538,11 +545,17 @@ def write_targets(
     _merge_rows(
         connection,
         KpiTargetProvince.__table__,
-        _with_columns(totals, total_columns),
+        _stacked(totals, total_columns),
         ["fiscal_year", "quarter", "province_code"],
         run_id,
     )
     return counts
+
+
+def _stacked(frames: Sequence[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
+    """The frames' ``columns`` one under the other (each frame's missing ones as NULLs, so that
+    a year without a column does not turn another year's whole numbers into floats)."""
+    return pd.concat([_with_columns(frame, columns) for frame in frames], ignore_index=True)
 
 
 GRADE_CONTENT = (
@@ -561,6 +574,20 @@ these changes."""
 CRITERION_CONTENT = ("unit", "actual", "target", "basis", "met", "level", "missing")
 QUARANTINE_CONTENT = ("quarantined_rows", "quarantined_unreadable", "actual_with_quarantined")
 """A criterion's figures of the rows set aside that touch it (:func:`quarantine_columns`)."""
+FIGURE_CONTENT = (*CRITERION_CONTENT, *QUARANTINE_CONTENT)
+"""A criterion's row of a grade: a grade changes when one of these changes."""
+HEADER_COLUMNS = (
+    *QUARTER_KEY,
+    "version",
+    *GRADE_CONTENT,
+    "as_of",
+    "run_id",
+    "computed_at",
+    "replaced_at",
+    "replaced_by_run",
+)
+FIGURE_COLUMNS = (*QUARTER_KEY, "version", "criterion", "position", *FIGURE_CONTENT)
+_RESULT_FIGURES = attrgetter(*CRITERION_CONTENT)
 
 
 def quarantine_columns(
@@ -590,6 +617,7 @@ NO_QUARANTINE = {
     "quarantined_unreadable": 0,
     "actual_with_quarantined": None,
 }
+_NOT_SET_ASIDE = tuple(NO_QUARANTINE[c] for c in QUARANTINE_CONTENT)
 
 
 def _same(left: object, right: object) -> bool:
@@ -604,138 +632,205 @@ def _same(left: object, right: object) -> bool:
 
 @dataclass(frozen=True)
 class GradeChanges:
-    """What writing a quarter's grades did."""
+    """What writing grades did."""
 
     new: int
     changed: int
     unchanged: int
 
 
-@dataclass(frozen=True)
-class _StoredGrade:
-    version: int
-    header: dict[str, object]
-    criteria: dict[str, dict[str, object]]
+Figures = tuple[tuple[str, tuple[object, ...]], ...]
+"""A grade's criteria: (name, its :data:`FIGURE_CONTENT`) each."""
+Content = tuple[object, ...]
+"""What a grade says, as one flat tuple of plain values: its :data:`GRADE_CONTENT`, then each
+criterion's name and :data:`FIGURE_CONTENT`, in name order (the order of the rules does not
+make a grade different). Flat, so that the cyclic garbage collector stops tracking it at once:
+grading holds tens of thousands."""
 
-    def same_as(self, header: dict[str, object], criteria: dict[str, dict[str, object]]) -> bool:
-        return (
-            all(_same(self.header[c], header[c]) for c in GRADE_CONTENT)
-            and self.criteria.keys() == criteria.keys()
-            and all(
-                _same(self.criteria[name][c], figures[c])
-                for name, figures in criteria.items()
-                for c in (*CRITERION_CONTENT, *QUARANTINE_CONTENT)
-            )
-        )
+
+def _content(header: tuple[object, ...], figures: Figures) -> Content:
+    return (*header, *(value for name, values in sorted(figures) for value in (name, *values)))
+
+
+def _same_content(stored: Content, computed: Content) -> bool:
+    """Whether a grade says what is stored: the same criteria, every value the same
+    (:func:`_same`)."""
+    if stored == computed:
+        return True  # equal values are the same; the rest is for None, NaN, numbers' types
+    return len(stored) == len(computed) and all(
+        _same(a, b) for a, b in zip(stored, computed, strict=True)
+    )
 
 
 def _current_grades(
-    connection: Connection, fiscal_year: int, quarter: int
-) -> dict[tuple, _StoredGrade]:
-    """The current version of every grade of a quarter, with its criteria."""
+    connection: Connection, quarters: Iterable[tuple[int, int]]
+) -> tuple[dict[tuple, int], dict[tuple, Content]]:
+    """The current version and content of every grade of the quarters (fiscal year,
+    quarter): one query for the headers, one for the criteria."""
     header, criterion = KpiGradeVersion.__table__, KpiGradeCriterion.__table__
     current = (
-        header.c.fiscal_year == fiscal_year,
-        header.c.quarter == quarter,
+        or_(*(and_(header.c.fiscal_year == y, header.c.quarter == q) for y, q in quarters)),
         header.c.replaced_at.is_(None),
     )
-    stored: dict[tuple, _StoredGrade] = {}
-    for row in connection.execute(select(header).where(*current)).mappings():
-        key = tuple(row[c] for c in QUARTER_KEY)
-        stored[key] = _StoredGrade(row["version"], dict(row), {})
-    figures = select(criterion).join(
-        header,
-        (header.c.fiscal_year == criterion.c.fiscal_year)
-        & (header.c.quarter == criterion.c.quarter)
-        & (header.c.district_code == criterion.c.district_code)
-        & (header.c.version == criterion.c.version),
+    key = [header.c[c] for c in QUARTER_KEY]
+    headers = select(*key, header.c.version, *(header.c[c] for c in GRADE_CONTENT))
+    versions, contents = {}, {}
+    for year, number, district, version, *content in connection.execute(headers.where(*current)):
+        versions[(year, number, district)] = version
+        contents[(year, number, district)] = tuple(content)
+    figures = (
+        select(*key, criterion.c.criterion, *(criterion.c[c] for c in FIGURE_CONTENT))
+        .join(
+            header,
+            (header.c.fiscal_year == criterion.c.fiscal_year)
+            & (header.c.quarter == criterion.c.quarter)
+            & (header.c.district_code == criterion.c.district_code)
+            & (header.c.version == criterion.c.version),
+        )
+        .where(*current)
     )
-    for row in connection.execute(figures.where(*current)).mappings():
-        stored[tuple(row[c] for c in QUARTER_KEY)].criteria[row["criterion"]] = dict(row)
-    return stored
+    named: dict[tuple, Figures] = dict.fromkeys(versions, ())
+    for year, number, district, name, *values in connection.execute(figures):
+        named[(year, number, district)] += ((name, tuple(values)),)
+    return versions, {key: _content(contents[key], named[key]) for key in versions}
 
 
 def _text_or_none(value: object) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def write_grades(
-    connection: Connection, grades: pd.DataFrame, run_id: str, computed_at: datetime
-) -> GradeChanges:
-    """Write grades long-form (a version header and one row per criterion). A grade whose
-    content changed gets the next version and the one it replaces is stamped as replaced;
-    an unchanged grade writes nothing."""
-    header_table, criterion_table = KpiGradeVersion.__table__, KpiGradeCriterion.__table__
-    if grades.empty:
-        return GradeChanges(0, 0, 0)
-    stored: dict[tuple, _StoredGrade] = {}
-    quarters = grades[["fiscal_year", "quarter"]].drop_duplicates()
-    for fiscal_year, quarter in quarters.itertuples(index=False):
-        stored.update(_current_grades(connection, int(fiscal_year), int(quarter)))
-    headers: list[dict[str, object]] = []
-    figures: list[dict[str, object]] = []
-    replaced: list[dict[str, object]] = []
-    unchanged = 0
-    for row in grades.to_dict("records"):
-        key = (int(row["fiscal_year"]), int(row["quarter"]), row["district_code"])
-        header = {
-            "grade": _text_or_none(row["grade"]),
-            "failed_criteria": row["failed_criteria"],
-            "next_grade": _text_or_none(row["next_grade"]),
-            "status": row["status"],
-            "reasons": row.get("reasons") or None,
-            "shop_producers": count_or_none(row.get("shop_producers")),
-            "shop_centres": count_or_none(row.get("shop_centres")),
-        }
-        quarantine_header, quarantine_figures = quarantine_columns(row.get("quarantined"))
-        header.update(quarantine_header)
-        criteria = {
-            result.criterion: {
-                **{c: getattr(result, c) for c in CRITERION_CONTENT},
-                **quarantine_figures.get(result.criterion, NO_QUARANTINE),
-            }
-            for result in row["criteria"]
-        }
-        before = stored.get(key)
-        if before is not None and before.same_as(header, criteria):
-            unchanged += 1
-            continue
-        version = 1 if before is None else before.version + 1
-        if before is not None:
-            replaced.append({"k_fy": key[0], "k_q": key[1], "k_d": key[2], "k_v": before.version})
-        names = dict(zip(QUARTER_KEY, key, strict=True))
-        headers.append(
-            {
-                **names,
-                "version": version,
-                **header,
-                "as_of": row["as_of"],
-                "run_id": run_id,
-                "computed_at": computed_at,
-                "replaced_at": None,
-                "replaced_by_run": None,
-            }
+def _column(frame: pd.DataFrame, name: str) -> list[object]:
+    """A column's values, or None for each row if the frame has no such column."""
+    return frame[name].tolist() if name in frame.columns else [None] * len(frame)
+
+
+def _grade_content(
+    grades: pd.DataFrame,
+) -> Iterator[tuple[tuple[int, int, str], tuple[object, ...], Figures, object]]:
+    """Per grade: its key, its :data:`GRADE_CONTENT`, its criteria's figures (in the rules'
+    order) and its as-of."""
+    columns = [
+        _column(grades, name)
+        for name in (
+            "fiscal_year",
+            "quarter",
+            "district_code",
+            "grade",
+            "failed_criteria",
+            "next_grade",
+            "status",
+            "reasons",
+            "shop_producers",
+            "shop_centres",
+            "quarantined",
+            "criteria",
+            "as_of",
         )
-        figures += [
-            {**names, "version": version, "criterion": name, "position": position, **values}
-            for position, (name, values) in enumerate(criteria.items(), start=1)
-        ]
-    if replaced:
-        connection.execute(
-            header_table.update()
-            .where(
-                header_table.c.fiscal_year == bindparam("k_fy"),
-                header_table.c.quarter == bindparam("k_q"),
-                header_table.c.district_code == bindparam("k_d"),
-                header_table.c.version == bindparam("k_v"),
+    ]
+    for (
+        fiscal_year,
+        quarter,
+        district_code,
+        grade,
+        failed_criteria,
+        next_grade,
+        status,
+        reasons,
+        shop_producers,
+        shop_centres,
+        quarantined,
+        criteria,
+        as_of,
+    ) in zip(*columns, strict=True):
+        quarantine_header, quarantine_figures = quarantine_columns(quarantined)
+        header = (  # in GRADE_CONTENT's order
+            _text_or_none(grade),
+            failed_criteria,
+            _text_or_none(next_grade),
+            status,
+            reasons or None,
+            count_or_none(shop_producers),
+            count_or_none(shop_centres),
+            quarantine_header["quarantined_rows"],
+            quarantine_header["quarantine_reasons"],
+        )
+        figures = tuple(
+            (
+                result.criterion,
+                (
+                    *_RESULT_FIGURES(result),
+                    *(
+                        tuple(quarantine_figures[result.criterion][c] for c in QUARANTINE_CONTENT)
+                        if result.criterion in quarantine_figures
+                        else _NOT_SET_ASIDE
+                    ),
+                ),
             )
-            .values(replaced_at=computed_at, replaced_by_run=run_id),
-            replaced,
+            for result in criteria
         )
+        yield (int(fiscal_year), int(quarter), district_code), header, figures, as_of
+
+
+def write_grades(
+    connection: Connection, grades: Sequence[pd.DataFrame], run_id: str, computed_at: datetime
+) -> GradeChanges:
+    """Write grades long-form (a version header and one row per criterion), a frame per
+    quarter. A grade whose content changed gets the next version and the one it replaces is
+    stamped as replaced; an unchanged grade writes nothing. The current versions are read
+    once for all the quarters, and each table is written in one statement set."""
+    header_table, criterion_table = KpiGradeVersion.__table__, KpiGradeCriterion.__table__
+    frames = [frame for frame in grades if not frame.empty]
+    if not frames:
+        return GradeChanges(0, 0, 0)
+    quarters = {
+        (int(year), int(number))
+        for frame in frames
+        for year, number in zip(frame["fiscal_year"], frame["quarter"], strict=True)
+    }
+    versions, stored = _current_grades(connection, sorted(quarters))
+    headers: list[tuple[object, ...]] = []
+    figures: list[tuple[object, ...]] = []
+    replaced: list[tuple[object, ...]] = []
+    unchanged = 0
+    for frame in frames:
+        for key, header, criteria, as_of in _grade_content(frame):
+            before = versions.get(key)
+            if before is not None and _same_content(stored[key], _content(header, criteria)):
+                unchanged += 1
+                continue
+            version = 1 if before is None else before + 1
+            if before is not None:
+                replaced.append((*key, before))
+            headers.append((*key, version, *header, as_of, run_id, computed_at, None, None))
+            figures += [
+                (*key, version, name, position, *values)
+                for position, (name, values) in enumerate(criteria, start=1)
+            ]
+    if replaced:
+        _stamp_replaced(connection, replaced, run_id, computed_at)
     if headers:
-        connection.execute(header_table.insert(), headers)
-        connection.execute(criterion_table.insert(), figures)
+        for table, rows, columns in (
+            (header_table, headers, HEADER_COLUMNS),
+            (criterion_table, figures, FIGURE_COLUMNS),
+        ):  # values as they are (a column of counts and None is not made floats)
+            _bulk_insert(connection, table, pd.DataFrame(rows, columns=columns, dtype=object))
     return GradeChanges(len(headers) - len(replaced), len(replaced), unchanged)
+
+
+def _stamp_replaced(
+    connection: Connection, versions: list[tuple[object, ...]], run_id: str, at: datetime
+) -> None:
+    """Stamp grade versions (fiscal year, quarter, district, version) as replaced by the run,
+    in one statement (the keys staged in a temporary table)."""
+    header = KpiGradeVersion.__table__
+    keys = pd.DataFrame(versions, columns=[*QUARTER_KEY, "version"])
+    stage = _stage(connection, header, keys)
+    connection.execute(
+        header.update()
+        .where(*(header.c[c] == stage.c[c] for c in keys.columns))
+        .values(replaced_at=at, replaced_by_run=run_id)
+    )
+    stage.drop(connection)
 
 
 def start_run(

@@ -22,6 +22,7 @@ from otop_sync.transforms.deltas import shops_known_by
 from otop_sync.transforms.fiscal import Quarter
 from otop_sync.transforms.quarantine import KnownRows, quarantine_on_grades, touching_rows
 from otop_sync.warehouse.models import Quarantine, RawFileRecord, ShopRegistration, SyncRun
+from otop_sync.warehouse.queries import result_frame
 
 FAILED = "failed"
 """The status of a run whose load was rolled back (its quarantine is kept for ops)."""
@@ -50,7 +51,7 @@ def current_quarantine(connection: Connection, datasets: Iterable[str]) -> pd.Da
         .where(not_failed, kept.c.dataset.in_(names), kept.c.raw_sha256.in_(current))
         .order_by(kept.c.id)
     )
-    rows = pd.DataFrame(connection.execute(statement).all(), columns=columns, dtype=object)
+    rows = result_frame(connection, statement, columns)
     return rows.drop_duplicates(["dataset", "raw_sha256", "line"]).reset_index(drop=True)
 
 
@@ -109,9 +110,7 @@ def known_rows(
         statement = select(*(table.c[c] for c in SHOP_COLUMNS)).where(
             table.c.district_code.in_(shop_districts)
         )
-        loaded = pd.DataFrame(
-            connection.execute(statement).all(), columns=SHOP_COLUMNS, dtype=object
-        )
+        loaded = result_frame(connection, statement, SHOP_COLUMNS)
         shops = shops_known_by(loaded, as_of)
     empty_sales = pd.DataFrame(columns=["district_code", "month", "amount"])
     empty_products = pd.DataFrame(

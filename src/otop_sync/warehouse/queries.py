@@ -14,6 +14,7 @@ from sqlalchemy import (
     DateTime,
     Integer,
     String,
+    and_,
     case,
     column,
     func,
@@ -46,8 +47,15 @@ from otop_sync.warehouse.models import (
 )
 
 
-def _frame(connection: Connection, statement, columns: list[str]) -> pd.DataFrame:  # type: ignore[no-untyped-def]
-    return pd.DataFrame(connection.execute(statement).all(), columns=columns, dtype=object)
+def result_frame(connection: Connection, statement, columns: list[str]) -> pd.DataFrame:  # type: ignore[no-untyped-def]
+    """A statement's rows as a frame of the values as read (object columns)."""
+    return pd.DataFrame(_tuples(connection, statement), columns=columns, dtype=object)
+
+
+def _tuples(connection: Connection, statement) -> list[tuple]:  # type: ignore[no-untyped-def]
+    """A statement's rows as plain tuples: pandas probes each row it is given, and probing
+    a SQLAlchemy row costs as much as reading it."""
+    return [tuple(row) for row in connection.execute(statement)]
 
 
 def consumed_payloads(connection: Connection) -> tuple[dict[str, str], frozenset[str]]:
@@ -67,7 +75,7 @@ def products(connection: Connection, province_codes: Sequence[str]) -> pd.DataFr
     statement = select(
         table.product_code, table.district_code, table.registered_on, table.cancelled_on
     ).where(table.province_code.in_(province_codes))
-    return _frame(
+    return result_frame(
         connection, statement, ["product_code", "district_code", "registered_on", "cancelled_on"]
     )
 
@@ -79,7 +87,7 @@ def shops(connection: Connection, province_codes: Sequence[str]) -> pd.DataFrame
     statement = select(
         table.shop_code, table.producer_code, table.district_code, table.registered_on
     ).where(table.province_code.in_(province_codes))
-    return _frame(
+    return result_frame(
         connection, statement, ["shop_code", "producer_code", "district_code", "registered_on"]
     )
 
@@ -100,21 +108,33 @@ def active_product_counts(
 
     Active: registered by the day and not cancelled by then. With ``known_by``, only what had
     happened by that day counts (a registration or cancellation after it is not known yet).
+    One pass over the registrations counts every day.
     """
     table = ProductRegistration
-    rows = []
-    for day in days:
-        counted = _counted_on(day, known_by)
-        statement = (
-            select(table.district_code, func.count())
-            .where(
-                table.province_code.in_(province_codes),
-                table.registered_on <= counted,
-                or_(table.cancelled_on.is_(None), table.cancelled_on > counted),
+    counted = [_counted_on(day, known_by) for day in days]
+    if not counted:
+        return pd.DataFrame(columns=list(PRODUCT_COUNT_COLUMNS))
+    active = [
+        func.count(
+            case(
+                (
+                    and_(
+                        table.registered_on <= on,
+                        or_(table.cancelled_on.is_(None), table.cancelled_on > on),
+                    ),
+                    1,
+                )
             )
-            .group_by(table.district_code)
         )
-        rows += [(code, day, int(n)) for code, n in connection.execute(statement).all()]
+        for on in counted
+    ]
+    statement = (
+        select(table.district_code, *active)
+        .where(table.province_code.in_(province_codes), table.registered_on <= max(counted))
+        .group_by(table.district_code)
+    )
+    found = connection.execute(statement).all()
+    rows = [(row[0], day, int(row[i])) for i, day in enumerate(days, 1) for row in found if row[i]]
     return pd.DataFrame(rows, columns=list(PRODUCT_COUNT_COLUMNS))
 
 
@@ -127,22 +147,29 @@ def shop_unit_counts(
     """Shop ชุมชน units per district registered by each day, counted in the database as the
     letter's explanation 3 says: one per distinct producer code, one per shop without one
     (:data:`~otop_sync.transforms.deltas.UNIT_COUNT_COLUMNS`). With ``known_by``, only
-    registrations made by then count."""
+    registrations made by then count. One pass over the registrations counts every day."""
     table = ShopRegistration
+    counted = [_counted_on(day, known_by) for day in days]
+    if not counted:
+        return pd.DataFrame(columns=list(UNIT_COUNT_COLUMNS))
     producer = func.coalesce(func.trim(table.producer_code), "")
-    producers = func.count(func.distinct(case((producer != "", producer))))
-    centres = func.sum(case((producer == "", 1), else_=0))
-    rows = []
-    for day in days:
-        statement = (
-            select(table.district_code, producers, centres)
-            .where(
-                table.province_code.in_(province_codes),
-                table.registered_on <= _counted_on(day, known_by),
-            )
-            .group_by(table.district_code)
-        )
-        rows += [(code, day, int(p), int(c)) for code, p, c in connection.execute(statement).all()]
+    units = []
+    for on in counted:
+        by_then = table.registered_on <= on
+        units.append(func.count(func.distinct(case((and_(by_then, producer != ""), producer)))))
+        units.append(func.count(case((and_(by_then, producer == ""), 1))))
+    statement = (
+        select(table.district_code, *units)
+        .where(table.province_code.in_(province_codes), table.registered_on <= max(counted))
+        .group_by(table.district_code)
+    )
+    found = connection.execute(statement).all()
+    rows = [
+        (row[0], day, int(row[2 * i - 1]), int(row[2 * i]))
+        for i, day in enumerate(days, 1)
+        for row in found
+        if row[2 * i - 1] or row[2 * i]
+    ]
     return pd.DataFrame(rows, columns=list(UNIT_COUNT_COLUMNS))
 
 
@@ -160,7 +187,7 @@ def sales_by_month(
     as floating point; integers add exactly).
     """
     table = MonthlySales
-    satang = func.sum(func.round(table.amount * 100)).label("satang")
+    satang = _satang_sum(connection, table.amount).label("satang")
     where = [table.province_code.in_(province_codes), table.month.in_(list(months))]
     if recorded_by is not None:
         where.append(table.recorded_on <= recorded_by)
@@ -170,15 +197,28 @@ def sales_by_month(
         .group_by(table.district_code, table.month)
     )
     totals: dict[tuple[str, date], int] = {
-        (code, month): int(total) for code, month, total in connection.execute(statement).all()
+        (code, month): int(total) for code, month, total in connection.execute(statement)
     }
     if recorded_by is not None:
         for (code, month), total in _replaced_later(
             connection, province_codes, months, recorded_by
         ).items():
             totals[(code, month)] = totals.get((code, month), 0) + total
-    rows = [(code, month, Decimal(total) / 100) for (code, month), total in totals.items()]
-    return pd.DataFrame(rows, columns=["district_code", "month", "amount"], dtype=object)
+    columns = {
+        "district_code": [code for code, _ in totals],
+        "month": [month for _, month in totals],
+        "amount": [Decimal(total) / 100 for total in totals.values()],
+    }
+    return pd.DataFrame(columns, dtype=object)
+
+
+def _satang_sum(connection: Connection, amount):  # type: ignore[no-untyped-def]
+    """The sum of baht amounts in whole satang, exact on both engines: PostgreSQL adds NUMERIC
+    exactly (and faster than rounding millions of rows one by one); SQLite keeps NUMERIC as
+    floating point, so each amount is rounded to whole satang before they are added."""
+    if connection.dialect.name == "postgresql":
+        return func.sum(amount) * 100
+    return func.sum(func.round(amount * 100))
 
 
 def _replaced_later(
@@ -210,7 +250,7 @@ def _replaced_later(
         )
     )
     frame = pd.DataFrame(
-        connection.execute(statement).all(),
+        _tuples(connection, statement),
         columns=["district_code", "producer_code", "month", "recorded_on", "id", "satang"],
     )
     if frame.empty:
@@ -225,21 +265,30 @@ def _replaced_later(
 
 
 def current_grades_as_of(
-    connection: Connection, quarter: Quarter, province_codes: Sequence[str]
-) -> date | None:
-    """The latest ``as_of`` of a quarter's current grades in the provinces (None if none)."""
+    connection: Connection, quarters: Sequence[Quarter], province_codes: Sequence[str]
+) -> dict[Quarter, date]:
+    """The latest ``as_of`` of each quarter's current grades in the provinces (a quarter
+    without any is left out), in one query."""
     header = KpiGradeVersion
     statement = (
-        select(func.max(header.as_of))
+        select(header.fiscal_year, header.quarter, func.max(header.as_of))
         .join(District, District.district_code == header.district_code)
         .where(
-            header.fiscal_year == quarter.fiscal_year,
-            header.quarter == quarter.number,
+            or_(
+                *(
+                    and_(header.fiscal_year == q.fiscal_year, header.quarter == q.number)
+                    for q in quarters
+                )
+            ),
             header.replaced_at.is_(None),
             District.province_code.in_(province_codes),
         )
+        .group_by(header.fiscal_year, header.quarter)
     )
-    return connection.execute(statement).scalar_one_or_none()
+    return {
+        Quarter(int(year), int(number)): as_of
+        for year, number, as_of in connection.execute(statement).all()
+    }
 
 
 def baseline(connection: Connection, province_codes: Sequence[str]) -> pd.DataFrame:
@@ -265,7 +314,7 @@ def baseline(connection: Connection, province_codes: Sequence[str]) -> pd.DataFr
         "base_sales",
         "interested_q1",
     ]
-    return _frame(connection, statement, columns)
+    return result_frame(connection, statement, columns)
 
 
 def first_sales_recordings(
@@ -286,7 +335,7 @@ def first_sales_recordings(
     statement = select(
         recordings.c.district_code, recordings.c.month, func.min(recordings.c.recorded_on)
     ).group_by(recordings.c.district_code, recordings.c.month)
-    return _frame(connection, statement, ["district_code", "month", "recorded_on"])
+    return result_frame(connection, statement, ["district_code", "month", "recorded_on"])
 
 
 _SHOP_REPORT_RESPONSE = table(
@@ -319,7 +368,7 @@ def shop_report_responses(
         responses.producers,
         responses.centres,
     ).where(responses.province_code.in_(province_codes), responses.month == month)
-    return _frame(
+    return result_frame(
         connection,
         statement,
         ["district_code", "month", "submitted_at", "producers", "centres"],
@@ -332,7 +381,7 @@ def shop_registrations(connection: Connection, province_codes: Sequence[str]) ->
     statement = select(
         shop.shop_code, shop.district_code, shop.producer_code, shop.registered_on
     ).where(shop.province_code.in_(province_codes))
-    return _frame(
+    return result_frame(
         connection, statement, ["shop_code", "district_code", "producer_code", "registered_on"]
     )
 
@@ -476,7 +525,7 @@ def payload_changes(connection: Connection, run_id: str) -> pd.DataFrame:
     statement = select(
         ConsumedPayload.request_key, ConsumedPayload.dataset, ConsumedPayload.consumed_at
     ).where(ConsumedPayload.request_key.in_(keys))
-    changes = _frame(connection, statement, ["request_key", "dataset", "consumed_at"])
+    changes = result_frame(connection, statement, ["request_key", "dataset", "consumed_at"])
     return changes.assign(consumed_at=[_utc(m) for m in changes["consumed_at"]])
 
 
@@ -514,7 +563,9 @@ def province_districts(connection: Connection, province_code: str) -> pd.DataFra
         .where(District.province_code == province_code)
         .order_by(District.district_code)
     )
-    return _frame(connection, statement, ["district_code", "district_name_th", "province_name_th"])
+    return result_frame(
+        connection, statement, ["district_code", "district_name_th", "province_name_th"]
+    )
 
 
 def producer_register(connection: Connection, province_code: str) -> pd.DataFrame:
@@ -534,4 +585,4 @@ def producer_register(connection: Connection, province_code: str) -> pd.DataFram
     statement = select(*(getattr(table, c) for c in columns)).where(
         table.province_code == province_code
     )
-    return _frame(connection, statement, columns)
+    return result_frame(connection, statement, columns)

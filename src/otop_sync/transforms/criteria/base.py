@@ -163,9 +163,12 @@ class Criterion(ABC):
     def targets(self, inputs: Mapping[str, Any]) -> dict[str, object]:
         """The :attr:`target_columns` of one district from its :attr:`inputs`."""
 
-    def province_targets(self, districts: pd.DataFrame) -> dict[str, object]:
-        """The province total's targets, computed from the districts' summed inputs."""
-        return self.targets({column: sum(districts[column]) for column in self.inputs})
+    def province_targets(self, totals: Mapping[str, Any]) -> dict[str, object]:
+        """The province total's targets, computed from its districts' summed inputs.
+
+        ``totals`` holds each input and target column of the province's districts added up
+        (zero for a province with none)."""
+        return self.targets({column: totals[column] for column in self.inputs})
 
     @abstractmethod
     def actuals(self, data: QuarterData, districts: list[str]) -> pd.Series:

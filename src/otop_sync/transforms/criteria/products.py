@@ -45,9 +45,9 @@ class ProductsAdded(Criterion):
     def targets(self, inputs: Mapping[str, Any]) -> dict[str, object]:  # noqa: ARG002
         return {"products_target": self.target}
 
-    def province_targets(self, districts: pd.DataFrame) -> dict[str, object]:
+    def province_targets(self, totals: Mapping[str, Any]) -> dict[str, object]:
         """The province's target is the districts' targets added up."""
-        return {"products_target": int(districts["products_target"].sum())}
+        return {"products_target": int(totals["products_target"])}
 
     def actuals(self, data: QuarterData, districts: list[str]) -> pd.Series:
         end = data.active_products(data.quarter.end, districts)

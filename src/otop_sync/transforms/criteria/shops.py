@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import cache
 from typing import Any, ClassVar, Self
 
 import pandas as pd
@@ -32,6 +33,13 @@ from otop_sync.transforms.targets import round_half_up
 THRESHOLD_COLUMNS: dict[str, str] = {level: f"threshold_{level.lower()}" for level in LEVELS}
 PART_COLUMNS: dict[str, str] = {unit: f"shop_{unit}" for unit in UNIT_COLUMNS}
 """The grade columns counting each kind of unit: ``shop_producers``, ``shop_centres``."""
+
+
+@cache
+def _shares(percents: tuple[Decimal, ...], count: int) -> tuple[int, ...]:
+    """Each percent of a count in whole units, half-up (computed once per count: every quarter
+    of a year and many districts have the same Q1 interest)."""
+    return tuple(int(round_half_up(Decimal(count) * percent / 100)) for percent in percents)
 
 
 @criterion_kind
@@ -66,10 +74,8 @@ class ShopUnits(LevelCriterion):
 
     def thresholds(self, interested_q1: int) -> dict[str, int]:
         """Units needed for each level D–A: a share of the Q1 interest, half-up."""
-        return {
-            level: int(round_half_up(Decimal(interested_q1) * self.level_percent[level] / 100))
-            for level in LEVELS
-        }
+        percents = tuple(self.level_percent[level] for level in LEVELS)
+        return dict(zip(LEVELS, _shares(percents, interested_q1), strict=True))
 
     def targets(self, inputs: Mapping[str, Any]) -> dict[str, object]:
         interested = int(inputs["interested_q1"])
