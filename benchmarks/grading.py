@@ -28,7 +28,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from _mock import mock_process
-from national_sync import AS_OF, _sync, _warm_up
+from national_sync import AS_OF, _sync, _warm_up, reachable_pg
 from sqlalchemy import Connection, Engine, inspect, text
 
 from otop_sync.flows.cli import QUIET_PREFECT
@@ -200,7 +200,7 @@ def main() -> None:
     args = parser.parse_args()
     os.environ.update(QUIET_PREFECT)
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "300")
-    engine = make_engine(args.pg)
+    engine = make_engine(reachable_pg(args.pg))
     if not _has_sales(engine):
         _build(args.pg, engine)
     quarters = quarters_to_grade(load_rulebook(), AS_OF)

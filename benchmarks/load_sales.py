@@ -15,11 +15,11 @@ import io
 import os
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.csv as pa_csv
+from national_sync import pg_schema, reachable_pg
 from sqlalchemy import text
 
 from otop_sync.connectors.files import read_table_payload
@@ -42,11 +42,6 @@ def typed_national_sales(folder: Path):  # type: ignore[no-untyped-def]
     return rows.assign(raw_sha256="0" * 64)
 
 
-def _schema_url(base: str, schema: str) -> str:
-    separator = "&" if "?" in base else "?"
-    return f"{base}{separator}options=-csearch_path%3D{schema}"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -55,16 +50,13 @@ def main() -> None:
     )
     parser.add_argument("--skip-to-sql", action="store_true")
     args = parser.parse_args()
+    reachable_pg(args.pg)
     with tempfile.TemporaryDirectory() as scratch:
         started = time.perf_counter()
         rows = typed_national_sales(Path(scratch))
         print(f"prepared {len(rows):,} typed sales rows in {time.perf_counter() - started:.1f} s")
-        schema = f"bench_{uuid.uuid4().hex[:8]}"
-        admin = make_engine(args.pg)
-        with admin.begin() as connection:
-            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-        try:
-            engine = make_engine(_schema_url(args.pg, schema))
+        with pg_schema(args.pg) as url:
+            engine = make_engine(url)
             upgrade(engine)
             begin = time.perf_counter()
             with engine.begin() as connection:
@@ -96,9 +88,7 @@ def main() -> None:
                     "naive_to_sql", engine, index=False, chunksize=10_000
                 )
                 to_sql = time.perf_counter() - begin
-        finally:
-            with admin.begin() as connection:
-                connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            engine.dispose()
 
         sqlite_engine = make_engine(f"sqlite:///{Path(scratch) / 'bench.db'}")
         upgrade(sqlite_engine)

@@ -16,6 +16,7 @@ import argparse
 import multiprocessing
 import os
 import resource
+import sys
 import tempfile
 import time
 import uuid
@@ -34,7 +35,7 @@ from otop_sync.flows.cli import QUIET_PREFECT
 from otop_sync.flows.pipeline import extract_sources, fetch_summaries
 from otop_sync.flows.request import SyncRequest
 from otop_sync.transforms.districts import province_codes
-from otop_sync.warehouse.db import make_engine
+from otop_sync.warehouse.db import WarehouseError, check_reachable, make_engine
 
 AS_OF = date(2025, 11, 15)  # every mock sale recorded, October 2568 sales not yet due
 FISCAL_YEARS = [2566, 2567, 2568, 2569]
@@ -47,10 +48,21 @@ def _peak_rss_gb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2  # kB on Linux
 
 
+def reachable_pg(url: str) -> str:
+    """The PostgreSQL URL a benchmark was given, once it answers; else the one-line reason
+    (exit status 1) before anything slow starts."""
+    try:
+        check_reachable(make_engine(url))
+    except WarehouseError as error:
+        raise SystemExit(f"{Path(sys.argv[0]).stem}: {error}") from None
+    return url
+
+
 @contextmanager
-def _schema(pg: str) -> Iterator[str]:
-    """A fresh PostgreSQL schema; yields a URL whose search path is it; dropped afterwards."""
-    schema = f"bench_{uuid.uuid4().hex[:8]}"
+def pg_schema(pg: str, schema: str | None = None) -> Iterator[str]:
+    """A fresh PostgreSQL schema (``schema``, or a new name); yields a URL whose search path
+    is it; dropped afterwards."""
+    schema = schema or f"bench_{uuid.uuid4().hex[:8]}"
     admin = make_engine(pg)
     with admin.begin() as connection:
         connection.execute(text(f'CREATE SCHEMA "{schema}"'))
@@ -166,12 +178,13 @@ def main() -> None:
     parser.add_argument("--no-sqlite", action="store_true", help="skip the SQLite sync")
     parser.add_argument("--no-rerun", action="store_true", help="skip the unchanged rerun")
     args = parser.parse_args()
+    reachable_pg(args.pg)
     os.environ.update(QUIET_PREFECT)
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "300")
     with (
         tempfile.TemporaryDirectory() as scratch,
         mock_process("national") as mock_url,
-        _schema(args.pg) as url,
+        pg_schema(args.pg) as url,
     ):
         data_dir = Path(scratch) / "data"
         warm = _warm_mock(mock_url, Path(scratch) / "warm")

@@ -32,7 +32,7 @@ from pathlib import Path
 
 import requests
 from _mock import mock_process
-from national_sync import AS_OF
+from national_sync import AS_OF, pg_schema, reachable_pg
 from sqlalchemy import make_url, text
 
 from otop_sync.flows.cli import QUIET_PREFECT
@@ -103,21 +103,6 @@ def _database(admin_url: str, name: str) -> Iterator[str]:
     finally:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-@contextmanager
-def _schema(admin_url: str, name: str) -> Iterator[str]:
-    """A warehouse schema, dropped afterwards; yields a warehouse URL that uses it."""
-    admin = make_engine(admin_url)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{name}"'))
-    separator = "&" if "?" in admin_url else "?"
-    try:
-        yield f"{admin_url}{separator}options=-csearch_path%3D{name}"
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{name}" CASCADE'))
         admin.dispose()
 
 
@@ -209,7 +194,7 @@ def _round(
     schema = f"bench_scale_{uuid.uuid4().hex[:8]}_{workers}w"
     names = [f"worker-{i + 1}-of-{workers}" for i in range(workers)]
     with (
-        _schema(args.pg, schema) as warehouse,
+        pg_schema(args.pg, schema) as warehouse,
         tempfile.TemporaryDirectory() as data_dir,
     ):
         worker_env = {**env, "OTOP_WAREHOUSE_URL": warehouse, "OTOP_DATA_DIR": data_dir}
@@ -299,6 +284,7 @@ def main() -> None:
     )
     parser.add_argument("--limit", type=int, default=1, help="flow runs at once per worker")
     args = parser.parse_args()
+    reachable_pg(args.pg)
     codes = province_codes()
     provinces = codes if args.provinces == "all" else codes[: int(args.provinces)]
     token = uuid.uuid4().hex[:8]
