@@ -1,3 +1,4 @@
+import pandas as pd
 import pytest
 
 from otop_sync.transforms.districts import (
@@ -123,3 +124,15 @@ def test_unknown_province():
     with pytest.raises(PlaceMatchError) as caught:
         match_province("แอตแลนติส")
     assert str(caught.value).startswith("'แอตแลนติส' matches no place in Thailand")
+
+
+def test_rows_get_their_district_names_and_an_unknown_code_none():
+    from otop_sync.transforms.districts import with_district_names
+
+    frame = pd.DataFrame({"district_code": ["5701", "1001", "9999"], "n": [1, 2, 3]})
+    named = with_district_names(frame)
+    assert list(named["district_name_th"][:2]) == ["เมืองเชียงราย", "เขตพระนคร"]
+    assert pd.isna(named["district_name_th"].iloc[2])
+    assert list(named["n"]) == [1, 2, 3]
+    empty = with_district_names(pd.DataFrame({"district_code": []}, dtype=object))
+    assert list(empty.columns) == ["district_code", "district_name_th"]

@@ -20,7 +20,7 @@ from otop_sync.transforms.deadlines import (
     pending_districts,
     sales_months_due,
 )
-from otop_sync.transforms.districts import districts_of
+from otop_sync.transforms.districts import districts_of, with_district_names
 from otop_sync.transforms.fiscal import Quarter, sales_due_date, shop_report_due_date
 from otop_sync.transforms.outlook import BacktestCase
 from otop_sync.warehouse import queries
@@ -63,8 +63,7 @@ def late_report(settings: Settings, province_codes: Sequence[str], as_of: date) 
     Only reads: a warehouse without the schema is an error asking for ``otop-sync db upgrade``.
     """
     engine = make_engine(settings.warehouse_url)
-    districts = [d for p in province_codes for d in districts_of(p)]
-    codes = [d.code for d in districts]
+    codes = [d.code for p in province_codes for d in districts_of(p)]
     try:
         require_current_schema(engine)
         with engine.connect() as connection:
@@ -81,9 +80,9 @@ def late_report(settings: Settings, province_codes: Sequence[str], as_of: date) 
             )
     finally:
         engine.dispose()
-    names = {d.code: d.name_th for d in districts}
-    late = late.assign(district_name_th=late["district_code"].map(names))
-    return LateReport(as_of=as_of, late=late, report_channel_configured=configured)
+    return LateReport(
+        as_of=as_of, late=with_district_names(late), report_channel_configured=configured
+    )
 
 
 def outlook_report(
@@ -143,13 +142,13 @@ def pending_report(
     within ``within_days`` (the next 18th, the next 15th), as of ``as_of``; the report only
     when the form's responses are loaded. Only reads, like :func:`late_report`."""
     engine = make_engine(settings.warehouse_url)
-    districts = [d for p in province_codes for d in districts_of(p)]
+    codes = [d.code for p in province_codes for d in districts_of(p)]
     try:
         require_current_schema(engine)
         with engine.connect() as connection:
             configured = queries.form_responses_loaded(connection)
             pending = pending_districts(
-                [d.code for d in districts],
+                codes,
                 queries.first_sales_recordings(
                     connection, province_codes, [next_due_month(as_of, sales_due_date)]
                 ),
@@ -163,9 +162,9 @@ def pending_report(
             )
     finally:
         engine.dispose()
-    names = {d.code: d.name_th for d in districts}
-    pending = pending.assign(district_name_th=pending["district_code"].map(names))
-    return LateReport(as_of=as_of, late=pending, report_channel_configured=configured)
+    return LateReport(
+        as_of=as_of, late=with_district_names(pending), report_channel_configured=configured
+    )
 
 
 def ops_notices(

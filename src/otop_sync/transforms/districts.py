@@ -84,6 +84,18 @@ def districts_of(province_code: str) -> list[geothai.District]:
     return geothai.districts(province_code)
 
 
+def with_district_names(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with each row's district name in Thai (``district_name_th``, from its
+    ``district_code``; empty for a code geothai does not know)."""
+    names = {
+        d.code: d.name_th
+        for code in {str(district)[:2] for district in frame["district_code"]}
+        if code in province_codes()
+        for d in districts_of(code)
+    }
+    return frame.assign(district_name_th=frame["district_code"].map(names))
+
+
 def district_table() -> pd.DataFrame:
     """All 928 districts: district_code, province_code, name_th, name_en."""
     rows = [
