@@ -162,9 +162,7 @@ def report_server():
     server.shutdown()
 
 
-def test_summary_pages_are_typed_together_and_a_bad_cell_names_its_page_and_line(
-    report_server, tmp_path
-):
+def test_summary_pages_are_read_and_a_bad_cell_names_its_page_and_line(report_server, tmp_path):
     from otop_sync.connectors.html import PageFormatError
     from otop_sync.connectors.landing import RawLandingStore
     from otop_sync.flows.settings import Settings

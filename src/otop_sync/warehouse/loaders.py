@@ -54,8 +54,8 @@ LOAD_LOCK = "otop-sync-load"
 QUARTER_KEY = ("fiscal_year", "quarter", "district_code")
 """Targets and grades are kept per fiscal year, quarter and district."""
 COPY_CHUNK_ROWS = 100_000
-"""Rows written to CSV and sent per COPY chunk: about 17 MB of text for sales rows, so that the
-load holds one small chunk at a time beside its rows."""
+"""Rows sent per bulk-insert chunk (a PostgreSQL COPY chunk, about 17 MB of CSV for sales rows;
+a SQLite executemany), so that the load holds one small chunk at a time beside its rows."""
 
 
 @dataclass(frozen=True)
