@@ -37,7 +37,7 @@ from otop_sync.rules import load_rulebook
 from otop_sync.transforms.districts import province_codes
 from otop_sync.transforms.fiscal import Quarter
 from otop_sync.warehouse import grading, loaders, quarantined, queries
-from otop_sync.warehouse.db import make_engine
+from otop_sync.warehouse.db import make_engine, upgrade
 
 PARTS: dict[str, list[tuple[object, str]]] = {
     "read": [
@@ -201,6 +201,7 @@ def main() -> None:
     os.environ.update(QUIET_PREFECT)
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "300")
     engine = make_engine(reachable_pg(args.pg))
+    upgrade(engine)  # a warehouse built by an earlier version is brought up to date first
     if not _has_sales(engine):
         _build(args.pg, engine)
     quarters = quarters_to_grade(load_rulebook(), AS_OF)

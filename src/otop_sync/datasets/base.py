@@ -55,6 +55,18 @@ LOADED_PROVENANCE = (*(column for column, _typed in PROVENANCE_COLUMNS), "run_id
 
 
 @dataclass(frozen=True)
+class Totals:
+    """A summary table a load keeps up to date in its own transaction: per ``by`` key, the
+    exact sum of the loaded ``amount`` (``amount``), the rows summed (``rows_summed``) and
+    their latest ``recorded_on`` (``recorded_until``); ``carried`` columns are the same on
+    every row of a key. The keys a load touches are summed again from the table as loaded."""
+
+    table: str
+    by: tuple[str, ...]
+    carried: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class LoadTarget:
     """The warehouse table a dataset's clean rows are merged into.
 
@@ -72,6 +84,8 @@ class LoadTarget:
     """The key column a source may renumber (a producer code): a loaded row absent from the
     new export whose other key columns and amount equal a new row's under another code is the
     same figure, and the export's code wins (the old row moves to history)."""
+    totals: Totals | None = None
+    """A summary table kept with this one (:class:`Totals`)."""
 
     @property
     def provenance(self) -> tuple[str, ...]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from otop_sync.datasets.base import DatasetSpec, Endpoint, LoadTarget
+from otop_sync.datasets.base import DatasetSpec, Endpoint, LoadTarget, Totals
 from otop_sync.datasets.checks import (
     Between,
     DueMonthsNotCut,
@@ -78,6 +78,9 @@ SALES = DatasetSpec(
         corrections=True,
         history_table="monthly_sales_history",
         identity="producer_code",
+        totals=Totals(
+            table="monthly_sales_total", by=("district_code", "month"), carried=("province_code",)
+        ),
     ),
     endpoint=Endpoint(
         system="otop",

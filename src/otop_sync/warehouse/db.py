@@ -6,6 +6,7 @@ Alembic's, run by otop-sync itself (``otop-sync db upgrade``, and before every s
 
 from __future__ import annotations
 
+from decimal import Decimal
 from importlib.resources import files
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import ColumnElement, Connection, Engine, create_engine, event, func, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 
@@ -107,3 +108,12 @@ def upgrade(engine: Engine) -> str:
         command.upgrade(config, "head")
         sync_districts(connection)
     return head_revision()
+
+
+def satang_sum(connection: Connection, amount: ColumnElement[Decimal]) -> ColumnElement[Decimal]:
+    """The sum of baht amounts in whole satang, exact on both engines: PostgreSQL adds NUMERIC
+    exactly (and faster than rounding millions of rows one by one); SQLite keeps NUMERIC as
+    floating point, so each amount is rounded to whole satang before they are added."""
+    if connection.dialect.name == "postgresql":
+        return func.sum(amount) * 100
+    return func.sum(func.round(amount * 100))

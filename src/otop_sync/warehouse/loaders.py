@@ -25,16 +25,31 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pa_csv
-from sqlalchemy import Column, Connection, MetaData, Table, and_, bindparam, or_, select, text
+from sqlalchemy import (
+    Column,
+    Connection,
+    MetaData,
+    Table,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    tuple_,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
 from otop_sync.datasets import DatasetSpec, LoadTarget
-from otop_sync.datasets.base import LOADED_PROVENANCE
+from otop_sync.datasets.base import LOADED_PROVENANCE, Totals
 from otop_sync.errors import OtopSyncError
 from otop_sync.transforms.deltas import group_codes, latest_sales
 from otop_sync.transforms.districts import district_table, province
 from otop_sync.transforms.grades import count_or_none
 from otop_sync.transforms.quarantine import Quarantined, join_reasons
+from otop_sync.warehouse.db import satang_sum
 from otop_sync.warehouse.models import (
     Base,
     ConsumedPayload,
@@ -185,15 +200,19 @@ def _rebuildable_key(connection: Connection, table: Table) -> str | None:
     ).scalar()
 
 
-def _load_into_empty(connection: Connection, table: Table, frame: pd.DataFrame) -> None:
+def _load_into_empty(
+    connection: Connection, table: Table, frame: pd.DataFrame, totals: Totals | None = None
+) -> None:
     """Bulk-load rows straight into an empty table: on PostgreSQL its secondary indexes are
     dropped first and built once afterwards (cheaper than keeping them up to date row by row),
     and so is its primary key for a large load (:data:`REBUILD_KEY_ROWS`); building the key
     checks it, so a repeated key still fails the load. The table is then analyzed: what the
     run reads next in its transaction (the grading's aggregates over millions of sales) is
-    planned on the rows loaded, not on guesses for a table autovacuum has not seen."""
+    planned on the rows loaded, not on guesses for a table autovacuum has not seen. Its
+    ``totals`` are summed from it whole."""
     if connection.dialect.name != "postgresql":
         _bulk_insert(connection, table, frame)
+        _refresh_totals(connection, totals, table)
         return
     indexes = list(table.indexes)
     key = _rebuildable_key(connection, table) if len(frame) >= REBUILD_KEY_ROWS else None
@@ -211,6 +230,33 @@ def _load_into_empty(connection: Connection, table: Table, frame: pd.DataFrame) 
     for index in indexes:
         index.create(connection)
     connection.execute(text(f'ANALYZE "{table.name}"'))
+    _refresh_totals(connection, totals, table)
+
+
+def _refresh_totals(
+    connection: Connection, totals: Totals | None, table: Table, touched: Table | None = None
+) -> None:
+    """Sum again, from ``table`` as it now is, the keys of its ``totals`` that the staged rows
+    ``touched`` hold (every key when None: the table was loaded whole)."""
+    if totals is None:
+        return
+    total = warehouse_table(connection, totals.table)
+    by = [table.c[c] for c in totals.by]
+    sums = select(
+        *by,
+        *(func.min(table.c[c]) for c in totals.carried),
+        satang_sum(connection, table.c.amount) / 100,
+        func.count(),
+        func.max(table.c.recorded_on),
+    ).group_by(*by)
+    clear = delete(total)
+    if touched is not None:
+        keys = select(*(touched.c[c] for c in totals.by)).distinct()
+        sums = sums.where(tuple_(*by).in_(keys))
+        clear = clear.where(tuple_(*(total.c[c] for c in totals.by)).in_(keys))
+    columns = [*totals.by, *totals.carried, "amount", "rows_summed", "recorded_until"]
+    connection.execute(clear)
+    connection.execute(insert(total).from_select(columns, sums))
 
 
 def _arrow_type(column: Column) -> pa.DataType:
@@ -256,9 +302,11 @@ def _merge(
     stage: Table,
     key: Sequence[str],
     condition: str,
+    totals: Totals | None = None,
 ) -> tuple[int, int]:
     """Update the target's rows whose staged values differ (``condition``, comparing ``t``
-    with ``s``), insert the staged rows it lacks, drop the stage; returns (inserted, updated).
+    with ``s``), insert the staged rows it lacks, sum again the target's ``totals`` of the
+    keys staged, drop the stage; returns (inserted, updated).
 
     Two plain statements rather than ``ON CONFLICT``: under the load lock no other writer can
     add a key in between, and a plain insert of new rows is as fast as COPY into the table.
@@ -280,6 +328,7 @@ def _merge(
             f'WHERE NOT EXISTS (SELECT 1 FROM "{target.name}" AS t WHERE {matches})'
         )
     ).rowcount
+    _refresh_totals(connection, totals, target, stage)
     stage.drop(connection)
     return inserted, updated
 
@@ -390,7 +439,7 @@ def _load_corrections(
     history = warehouse_table(connection, target.history_table or f"{target.table}_history")
     kept = [c.name for c in history.columns if c.name in frame.columns]
     if _is_empty(connection, table):
-        _load_into_empty(connection, table, latest)
+        _load_into_empty(connection, table, latest, target.totals)
         _check_districts(connection, table, dataset)
         moved = _keep_superseded(connection, history, superseded[kept], key, run_id)
         return MergeCounts(len(frame), len(latest), 0, moved)
@@ -416,7 +465,7 @@ def _load_corrections(
         if target.identity
         else 0
     )
-    inserted, updated = _merge(connection, table, stage, key, newer)
+    inserted, updated = _merge(connection, table, stage, key, newer, target.totals)
     moved += _keep_superseded(connection, history, superseded[kept], key, run_id)
     return MergeCounts(len(frame), inserted, updated, moved + renumbered, renumbered)
 

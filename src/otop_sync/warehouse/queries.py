@@ -29,6 +29,7 @@ from otop_sync.transforms.deltas import PRODUCT_COUNT_COLUMNS, UNIT_COUNT_COLUMN
 from otop_sync.transforms.fiscal import Quarter
 from otop_sync.transforms.grades import GradeRow
 from otop_sync.transforms.quarantine import Quarantined, QuarantinedFigure, row_reasons
+from otop_sync.warehouse.db import satang_sum
 from otop_sync.warehouse.models import (
     ConsumedPayload,
     District,
@@ -40,6 +41,7 @@ from otop_sync.warehouse.models import (
     KpiTargetProvince,
     MonthlySales,
     MonthlySalesHistory,
+    MonthlySalesTotal,
     ProductRegistration,
     RawFileRecord,
     ShopRegistration,
@@ -179,46 +181,63 @@ def sales_by_month(
     months: Sequence[date],
     recorded_by: date | None = None,
 ) -> pd.DataFrame:
-    """Monthly sales totals per district, exact to the satang on every engine.
+    """Monthly sales totals per district, exact to the satang on every engine, as
+    ``monthly_sales_total`` keeps them (a few thousand rows, whatever the size of the sales).
 
-    With ``recorded_by``, only what had been recorded by that day counts: a current value
-    recorded later is left out and the value it replaced (from ``monthly_sales_history``, the
-    latest recorded by that day) counts instead. Summed as whole satang (SQLite keeps NUMERIC
-    as floating point; integers add exactly).
+    With ``recorded_by``, only what had been recorded by that day counts: a district-month
+    holding a value recorded later is summed from the rows instead (:func:`_sales_recorded_by`).
     """
-    table = MonthlySales
-    satang = _satang_sum(connection, table.amount).label("satang")
-    where = [table.province_code.in_(province_codes), table.month.in_(list(months))]
-    if recorded_by is not None:
-        where.append(table.recorded_on <= recorded_by)
-    statement = (
-        select(table.district_code, table.month, satang)
-        .where(*where)
-        .group_by(table.district_code, table.month)
+    total = MonthlySalesTotal
+    statement = select(total.district_code, total.month, total.amount, total.recorded_until).where(
+        total.province_code.in_(province_codes), total.month.in_(list(months))
     )
-    totals: dict[tuple[str, date], int] = {
-        (code, month): int(total) for code, month, total in connection.execute(statement)
-    }
-    if recorded_by is not None:
-        for (code, month), total in _replaced_later(
-            connection, province_codes, months, recorded_by
-        ).items():
-            totals[(code, month)] = totals.get((code, month), 0) + total
+    amounts: dict[tuple[str, date], Decimal] = {}
+    later: set[tuple[str, date]] = set()
+    for code, month, amount, recorded_until in connection.execute(statement).all():
+        if recorded_by is not None and recorded_until > recorded_by:
+            later.add((code, month))
+        else:
+            amounts[(code, month)] = amount
+    if later and recorded_by is not None:
+        amounts |= _sales_recorded_by(connection, province_codes, later, recorded_by)
     columns = {
-        "district_code": [code for code, _ in totals],
-        "month": [month for _, month in totals],
-        "amount": [Decimal(total) / 100 for total in totals.values()],
+        "district_code": [code for code, _ in amounts],
+        "month": [month for _, month in amounts],
+        "amount": list(amounts.values()),
     }
     return pd.DataFrame(columns, dtype=object)
 
 
-def _satang_sum(connection: Connection, amount):  # type: ignore[no-untyped-def]
-    """The sum of baht amounts in whole satang, exact on both engines: PostgreSQL adds NUMERIC
-    exactly (and faster than rounding millions of rows one by one); SQLite keeps NUMERIC as
-    floating point, so each amount is rounded to whole satang before they are added."""
-    if connection.dialect.name == "postgresql":
-        return func.sum(amount) * 100
-    return func.sum(func.round(amount * 100))
+def _sales_recorded_by(
+    connection: Connection,
+    province_codes: Sequence[str],
+    keys: set[tuple[str, date]],
+    day: date,
+) -> dict[tuple[str, date], Decimal]:
+    """Sales of the (district, month) ``keys`` as they stood on ``day``, summed from the rows:
+    a current value recorded later is left out and the value it replaced (from
+    ``monthly_sales_history``, the latest recorded by that day) counts instead. Summed as whole
+    satang (SQLite keeps NUMERIC as floating point; integers add exactly)."""
+    table = MonthlySales
+    months = sorted({month for _, month in keys})
+    statement = (
+        select(table.district_code, table.month, satang_sum(connection, table.amount))
+        .where(
+            table.province_code.in_(province_codes),
+            table.month.in_(months),
+            table.recorded_on <= day,
+        )
+        .group_by(table.district_code, table.month)
+    )
+    satang: dict[tuple[str, date], int] = {
+        (code, month): int(total)
+        for code, month, total in connection.execute(statement).all()
+        if (code, month) in keys
+    }
+    for (code, month), total in _replaced_later(connection, province_codes, months, day).items():
+        if (code, month) in keys:
+            satang[(code, month)] = satang.get((code, month), 0) + total
+    return {key: Decimal(total) / 100 for key, total in satang.items()}
 
 
 def _replaced_later(
