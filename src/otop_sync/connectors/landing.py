@@ -79,6 +79,10 @@ class RawLandingStore:
         self.objects = root / "objects"
         self.manifest = root / "manifest.jsonl"
         self.consumed_payloads = consumed or ConsumedPayloads()
+        self._latest: dict[str, dict] = {}
+        """Request key → its latest manifest entry, as far as the manifest was read."""
+        self._manifest_read = 0
+        """Bytes of the manifest read into ``_latest``."""
         (root / "tmp").mkdir(parents=True, exist_ok=True)
         self.objects.mkdir(parents=True, exist_ok=True)
 
@@ -140,12 +144,27 @@ class RawLandingStore:
         return self.commit(Path(handle.name), digest.hexdigest(), **details)  # type: ignore[arg-type]
 
     def last_for(self, request_key: str) -> RawFile | None:
-        """The latest payload landed for a request, if any."""
-        latest = None
-        for entry in self._entries(self.manifest):
-            if entry["request_key"] == request_key:
-                latest = entry
-        return _from_json(latest) if latest else None
+        """The latest payload landed for a request, if any (by this process or another)."""
+        self._read_manifest()
+        entry = self._latest.get(request_key)
+        return _from_json(entry) if entry else None
+
+    def _read_manifest(self) -> None:
+        """Bring the index of the latest entry per request up to date with the lines appended
+        to the manifest since it was last read: each line is parsed once, however many
+        requests a run makes and however long the manifest has grown."""
+        if not self.manifest.exists():
+            return
+        with self.manifest.open("rb") as handle:
+            fcntl.flock(handle, fcntl.LOCK_SH)
+            handle.seek(self._manifest_read)
+            appended = handle.read()
+        complete = appended[: appended.rfind(b"\n") + 1]  # a line still being written waits
+        for line in complete.splitlines():
+            if line.strip():
+                entry = json.loads(line)
+                self._latest[entry["request_key"]] = entry
+        self._manifest_read += len(complete)
 
     def last_consumed(self, request_key: str) -> str | None:
         """The sha256 of the last payload a load committed for a request, if any."""
@@ -160,15 +179,6 @@ class RawLandingStore:
         with path.open("a", encoding="utf-8") as handle:
             fcntl.flock(handle, fcntl.LOCK_EX)
             handle.write(line)
-
-    def _entries(self, path: Path) -> Iterator[dict]:
-        if not path.exists():
-            return
-        with path.open(encoding="utf-8") as handle:
-            fcntl.flock(handle, fcntl.LOCK_SH)
-            for line in handle:
-                if line.strip():
-                    yield json.loads(line)
 
 
 def _to_json(raw: RawFile) -> dict[str, object]:
