@@ -724,7 +724,8 @@ def _current_grades(
     key = [header.c[c] for c in QUARTER_KEY]
     headers = select(*key, header.c.version, *(header.c[c] for c in GRADE_CONTENT))
     versions, contents = {}, {}
-    for year, number, district, version, *content in connection.execute(headers.where(*current)):
+    stored = connection.execute(headers.where(*current)).all()
+    for year, number, district, version, *content in stored:
         versions[(year, number, district)] = version
         contents[(year, number, district)] = tuple(content)
     figures = (
@@ -739,7 +740,7 @@ def _current_grades(
         .where(*current)
     )
     named: dict[tuple, Figures] = dict.fromkeys(versions, ())
-    for year, number, district, name, *values in connection.execute(figures):
+    for year, number, district, name, *values in connection.execute(figures).all():
         named[(year, number, district)] += ((name, tuple(values)),)
     return versions, {key: _content(contents[key], named[key]) for key in versions}
 

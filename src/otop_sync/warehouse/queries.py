@@ -57,7 +57,7 @@ def result_frame(connection: Connection, statement, columns: list[str]) -> pd.Da
 def _tuples(connection: Connection, statement) -> list[tuple]:  # type: ignore[no-untyped-def]
     """A statement's rows as plain tuples: pandas probes each row it is given, and probing
     a SQLAlchemy row costs as much as reading it."""
-    return [tuple(row) for row in connection.execute(statement)]
+    return [tuple(row) for row in connection.execute(statement).all()]
 
 
 def consumed_payloads(connection: Connection) -> tuple[dict[str, str], frozenset[str]]:
