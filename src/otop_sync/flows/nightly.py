@@ -54,6 +54,7 @@ from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 from prefect.client.schemas.objects import FlowRun
 from prefect.concurrency.sync import concurrency
 from prefect.deployments import run_deployment
+from prefect.exceptions import ObjectNotFound
 from prefect.futures import PrefectFuture, wait
 from prefect.runtime import flow_run, task_run
 from prefect.utilities.urls import url_for
@@ -219,8 +220,25 @@ def host_limits(settings: Settings, mock_url: str | None) -> list[str]:
     return [f"cdd-{re.sub(r'[^a-z0-9-]', '-', host.lower())}" for host in hosts if host]
 
 
+def existing_limits(names: list[str]) -> list[str]:
+    """Those of the named global concurrency limits that exist on the Prefect server. Prefect
+    skips a limit that does not exist, but only after a round trip through its slot service
+    that takes up to two seconds; asking for the limits by name takes milliseconds."""
+    found = []
+    with get_client(sync_client=True) as client:
+        for name in names:
+            try:
+                client.read_global_concurrency_limit_by_name(name)
+            except ObjectNotFound:
+                continue
+            found.append(name)
+    return found
+
+
 def _host_guard(request: SyncRequest) -> pipeline.ExtractGuard:
-    limits = host_limits(request.settings(), request.mock_url)
+    """The requests to the CDD hosts, each host's limit occupied while they run (none for a
+    host whose limit ops have not created)."""
+    limits = existing_limits(host_limits(request.settings(), request.mock_url))
 
     def guard() -> AbstractContextManager[object]:
         return concurrency(limits, occupy=1) if limits else nullcontext()
