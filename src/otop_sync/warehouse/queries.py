@@ -18,6 +18,7 @@ from sqlalchemy import (
     case,
     column,
     func,
+    literal,
     or_,
     select,
     table,
@@ -149,22 +150,37 @@ def shop_unit_counts(
     """Shop ชุมชน units per district registered by each day, counted in the database as the
     letter's explanation 3 says: one per distinct producer code, one per shop without one
     (:data:`~otop_sync.transforms.deltas.UNIT_COUNT_COLUMNS`). With ``known_by``, only
-    registrations made by then count. One pass over the registrations counts every day."""
+    registrations made by then count.
+
+    A producer is a unit from its first registration in the district on, so the
+    registrations are first reduced to one row per producer (its first day) and one per shop
+    without a producer code; every day is then counted in one pass over those rows.
+    """
     table = ShopRegistration
     counted = [_counted_on(day, known_by) for day in days]
     if not counted:
         return pd.DataFrame(columns=list(UNIT_COUNT_COLUMNS))
     producer = func.coalesce(func.trim(table.producer_code), "")
-    units = []
-    for on in counted:
-        by_then = table.registered_on <= on
-        units.append(func.count(func.distinct(case((and_(by_then, producer != ""), producer)))))
-        units.append(func.count(case((and_(by_then, producer == ""), 1))))
-    statement = (
-        select(table.district_code, *units)
-        .where(table.province_code.in_(province_codes), table.registered_on <= max(counted))
-        .group_by(table.district_code)
+    where = (table.province_code.in_(province_codes), table.registered_on <= max(counted))
+    producers = (
+        select(
+            table.district_code.label("district_code"),
+            literal(True).label("is_producer"),
+            func.min(table.registered_on).label("since"),
+        )
+        .where(*where, producer != "")
+        .group_by(table.district_code, producer)
     )
+    centres = select(table.district_code, literal(False), table.registered_on).where(
+        *where, producer == ""
+    )
+    units = union_all(producers, centres).subquery()
+    counts = []
+    for on in counted:
+        by_then = units.c.since <= on
+        counts.append(func.count(case((and_(by_then, units.c.is_producer), 1))))
+        counts.append(func.count(case((and_(by_then, ~units.c.is_producer), 1))))
+    statement = select(units.c.district_code, *counts).group_by(units.c.district_code)
     found = connection.execute(statement).all()
     rows = [
         (row[0], day, int(row[2 * i - 1]), int(row[2 * i]))
