@@ -82,13 +82,13 @@ def _grade(
     targets: Mapping[str, object],
 ) -> GradeResult:
     level = leveller.level(actuals[leveller.name], targets)
-    gates = {
-        c.name: c.assess(actuals[c.name], targets, None) for c in criteria if c is not leveller
-    }
-    grade = level if all(r.met for r in gates.values()) else None
+    results = [
+        None if c is leveller else c.assess(actuals[c.name], targets, None) for c in criteria
+    ]
+    grade = level if all(r.met for r in results if r is not None) else None
     aim = next_grade(grade, level)
-    gates[leveller.name] = leveller.assess(actuals[leveller.name], targets, aim)
-    return GradeResult(grade, aim, tuple(gates[c.name] for c in criteria))
+    levelled = leveller.assess(actuals[leveller.name], targets, aim)
+    return GradeResult(grade, aim, tuple(levelled if r is None else r for r in results))
 
 
 def grade_quarter(

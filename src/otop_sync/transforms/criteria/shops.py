@@ -98,8 +98,10 @@ class ShopUnits(LevelCriterion):
         return data.shop_units(data.quarter.end, districts).rename(columns=PART_COLUMNS)
 
     def level(self, actual: Number, targets: Mapping[str, Any]) -> str | None:
-        reached = [lv for lv in LEVELS if actual >= int(targets[THRESHOLD_COLUMNS[lv]])]
-        return reached[-1] if reached else None
+        for level in reversed(LEVELS):  # thresholds rise from D to A: the first reached wins
+            if actual >= int(targets[THRESHOLD_COLUMNS[level]]):
+                return level
+        return None
 
     def assess(
         self, actual: Number, targets: Mapping[str, Any], next_grade: str | None
