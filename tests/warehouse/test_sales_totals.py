@@ -5,6 +5,7 @@ before a correction equal what the rows recorded by then sum to. On both engines
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
@@ -12,9 +13,11 @@ import pandas as pd
 from alembic import command
 from sqlalchemy import text
 
+from otop_sync.datasets import dataset
 from otop_sync.transforms.deltas import latest_sales
 from otop_sync.warehouse import queries
 from otop_sync.warehouse.db import _alembic_config, make_engine, upgrade
+from otop_sync.warehouse.loaders import load_rows
 from tests.warehouse.conftest import load_all
 
 CENTS = Decimal("0.01")
@@ -91,6 +94,22 @@ def test_the_totals_are_the_rows_summed_after_every_kind_of_load(engine, chiang_
     district, month = renumbered.at[other, "district_code"], str(renumbered.at[other, "month"])
     before = {(t[0], t[1]): t for t in after_correction}[(district, month)]
     assert with_extra[(district, month)][3:5] == (before[3] + Decimal("123.45"), before[4] + 1)
+
+
+def test_a_target_without_corrections_keeps_its_totals_too(engine, chiang_rai_rows):
+    sales = dataset("sales")
+    plain = replace(
+        sales, target=replace(sales.target, corrections=False, history_table=None, identity=None)
+    )
+    rows = chiang_rai_rows["sales"]
+    with engine.begin() as connection:
+        load_rows(connection, plain, rows, "run-1")  # into the empty table
+    first = _kept(engine)
+    changed = rows.copy()
+    changed.at[changed.index[0], "amount"] += Decimal("1.00")
+    with engine.begin() as connection:
+        load_rows(connection, plain, changed, "run-2")  # merged
+    assert _kept(engine) != first
 
 
 def test_sales_as_of_a_day_before_a_correction_are_the_rows_recorded_by_then(

@@ -17,6 +17,21 @@ from otop_sync.transforms.rules import RuleBook, RulesError
 from otop_sync.warehouse import loaders, quarantined, queries
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector paused: grading makes hundreds of thousands of small
+    objects in a burst (rows, results, frames) and none of them in a cycle, so the collections
+    they would trigger find nothing to free and only cost time. Collected as usual after."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+@_collector_paused()
 def grade_quarters(
     connection: Connection,
     quarters: Sequence[Quarter],
@@ -47,32 +62,6 @@ def grade_quarters(
             raise RulesError(reason)
     if not quarters:
         return []
-    with _collector_paused():
-        return _grade_quarters(connection, quarters, province_codes, rulebook, as_of, run_id)
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector paused: grading makes hundreds of thousands of small
-    objects in a burst (rows, results, frames) and none of them in a cycle, so the collections
-    they would trigger find nothing to free and only cost time. Collected as usual after."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
-def _grade_quarters(
-    connection: Connection,
-    quarters: Sequence[Quarter],
-    province_codes: Sequence[str],
-    rulebook: RuleBook,
-    as_of: date,
-    run_id: str,
-) -> list[QuarterResult]:
     rules_of = {q.fiscal_year: rulebook.for_year(q.fiscal_year) for q in quarters}
     months_of = {
         q: [*q.same_quarter_of(rules_of[q.fiscal_year].base_year).months, *q.months]

@@ -338,15 +338,21 @@ def _changed_any(connection: Connection, columns: Iterable[str]) -> str:
 
 
 def _merge_rows(
-    connection: Connection, target: Table, frame: pd.DataFrame, key: Sequence[str], run_id: str
+    connection: Connection,
+    target: Table,
+    frame: pd.DataFrame,
+    key: Sequence[str],
+    run_id: str,
+    totals: Totals | None = None,
 ) -> MergeCounts:
     frame = frame.assign(run_id=run_id)
     if _is_empty(connection, target):
-        _load_into_empty(connection, target, frame)
+        _load_into_empty(connection, target, frame, totals)
         return MergeCounts(len(frame), len(frame), 0)
     compared = [c for c in frame.columns if c not in (*key, *LOADED_PROVENANCE)]
     stage = _stage(connection, target, frame)
-    inserted, updated = _merge(connection, target, stage, key, _changed_any(connection, compared))
+    changed = _changed_any(connection, compared)
+    inserted, updated = _merge(connection, target, stage, key, changed, totals)
     return MergeCounts(len(frame), inserted, updated)
 
 
@@ -370,7 +376,7 @@ def load_rows(
     _check_not_null(table, rows, spec.name)
     if target.corrections:
         return _load_corrections(connection, spec.name, target, table, frame, run_id)
-    return _merge_rows(connection, table, frame, target.key, run_id)
+    return _merge_rows(connection, table, frame, target.key, run_id, target.totals)
 
 
 class MissingValueError(OtopSyncError):
