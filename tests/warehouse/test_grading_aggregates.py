@@ -24,6 +24,7 @@ from otop_sync.transforms.deltas import (
 )
 from otop_sync.transforms.fiscal import Quarter, quarter_range
 from otop_sync.transforms.grades import grade_quarter
+from otop_sync.transforms.rules import RulesError
 from otop_sync.warehouse import queries
 from otop_sync.warehouse.grading import grade_quarters
 from tests.warehouse.conftest import load_all
@@ -115,3 +116,27 @@ def test_a_day_not_counted_is_an_error_not_a_zero(varied_rows):
     message = "2567Q2: figures were counted on 2023-12-31, 2024-03-31, not on 2024-02-29"
     with pytest.raises(KeyError, match=message):
         data.shop_units(date(2024, 2, 29), ["5701"])
+
+
+def test_grading_pauses_the_garbage_collector_only_while_it_runs(rulebook):
+    import gc
+
+    seen = []
+    real_not_covered = type(rulebook).not_covered
+
+    def noting(self, quarter):
+        seen.append(gc.isenabled())
+        return real_not_covered(self, quarter)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(type(rulebook), "not_covered", noting)
+        with pytest.raises(RulesError, match=r"^2566Q4: not graded"):
+            grade_quarters(None, [Quarter(2566, 4)], ["57"], rulebook, date(2024, 1, 1), "r")
+    assert seen == [False]  # paused inside
+    assert gc.isenabled()  # and back after a failure
+    gc.disable()
+    try:
+        assert grade_quarters(None, [], ["57"], rulebook, date(2024, 1, 1), "r") == []
+        assert not gc.isenabled()  # a caller's own pause is left as it was
+    finally:
+        gc.enable()
