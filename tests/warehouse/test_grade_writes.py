@@ -1,15 +1,19 @@
 """Grading several quarters at once stores what grading them one by one stores: the targets
 merged in one go, the stored grades read once and compared, the new versions written in bulk
 and the versions they replace stamped together. The times stored are the instants they were,
-whatever the session's time zone, and a quarter asked for twice is written once."""
+whatever the session's time zone, and a quarter asked for twice is written once. Every
+criterion row has its version header and every header its criteria, and grades or targets of a
+district the warehouse does not know are refused (no per-row foreign key checks them)."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+import pytest
 from sqlalchemy import Connection, select, text
 
 from otop_sync.transforms.fiscal import Quarter, quarter_range
+from otop_sync.warehouse import loaders
 from otop_sync.warehouse.grading import grade_quarters
 from otop_sync.warehouse.models import KpiGradeVersion
 from tests.warehouse.conftest import load_all
@@ -115,3 +119,40 @@ def test_a_quarter_asked_for_twice_is_written_once(engine, chiang_rai_rows, rule
         assert list(versions) == [1]
     assert [len(result.grades) for result in results] == [18, 18]
     assert all(result.stored for result in results)
+
+
+def test_every_criterion_row_has_its_header_and_every_header_its_criteria(
+    engine, chiang_rai_rows, rulebook
+):
+    load_all(engine, chiang_rai_rows, "run-1")
+    with engine.begin() as connection:
+        _grade_twice(connection, rulebook, together=True)
+        key = "fiscal_year, quarter, district_code, version"
+        headers = set(connection.execute(text(f"SELECT {key} FROM kpi_grade_version")).all())
+        criteria = connection.execute(
+            text(f"SELECT {key}, count(*) FROM kpi_grade_criterion GROUP BY {key}")
+        ).all()
+    assert len(headers) == 18 * len(QUARTERS) + 2 * len(QUARTERS)
+    assert {tuple(row[:4]) for row in criteria} == headers
+    assert {row[4] for row in criteria} == {3}
+
+
+def test_grades_and_targets_of_an_unknown_district_are_refused(engine, chiang_rai_rows, rulebook):
+    load_all(engine, chiang_rai_rows, "run-1")
+    with engine.connect() as connection:
+        transaction = connection.begin()
+        (result,) = grade_quarters(connection, QUARTERS[:1], ["57"], rulebook, AS_OF, "run-g")
+        transaction.rollback()
+        targets = result.targets.replace({"district_code": {"5712": "9912"}})
+        grades = result.grades.replace({"district_code": {"5712": "9912", "5701": "9901"}})
+        with connection.begin():
+            with pytest.raises(
+                loaders.UnknownDistrictError, match=r"^targets name unknown districts: 9912$"
+            ):
+                loaders.write_targets(connection, [targets], [result.province_total], "run-h")
+            with pytest.raises(
+                loaders.UnknownDistrictError, match=r"^grades name unknown districts: 9901, 9912$"
+            ):
+                loaders.write_grades(connection, [grades], "run-h", datetime.now(UTC))
+            stored = connection.execute(text("SELECT count(*) FROM kpi_grade_version")).scalar()
+    assert stored == 0

@@ -411,10 +411,19 @@ def _check_districts(connection: Connection, stage: Table, dataset: str) -> None
         .scalars()
         .all()
     )
+    _refuse_unknown(unknown, f"{dataset} rows")
+
+
+def _check_districts_known(connection: Connection, codes: Iterable[str], what: str) -> None:
+    """Refuse rows grading writes for a district the warehouse does not know (the district
+    table read once: a thousand codes, where a per-row foreign key checked each row)."""
+    known = set(connection.execute(select(District.district_code)).scalars())
+    _refuse_unknown(set(codes) - known, what)
+
+
+def _refuse_unknown(unknown: Iterable[str], what: str) -> None:
     if unknown:
-        raise UnknownDistrictError(
-            f"{dataset} rows name unknown districts: {', '.join(sorted(unknown))}"
-        )
+        raise UnknownDistrictError(f"{what} name unknown districts: {', '.join(sorted(unknown))}")
 
 
 def _load_corrections(
@@ -587,12 +596,15 @@ def write_targets(
     run_id: str,
 ) -> MergeCounts:
     """Upsert quarters' district targets and province total rows (a frame per quarter; a
-    target column that a year's criteria do not give is NULL), each table in one merge."""
+    target column that a year's criteria do not give is NULL), each table in one merge. A
+    district the warehouse does not know is refused (:class:`UnknownDistrictError`)."""
     district_columns = [c.name for c in KpiTarget.__table__.columns if c.name != "run_id"]
+    rows = _stacked(districts, district_columns)
+    _check_districts_known(connection, rows["district_code"].tolist(), "targets")
     counts = _merge_rows(
         connection,
         KpiTarget.__table__,
-        _stacked(districts, district_columns),
+        rows,
         QUARTER_KEY,
         run_id,
     )
@@ -833,11 +845,14 @@ def write_grades(
     """Write grades long-form (a version header and one row per criterion), a frame per
     quarter. A grade whose content changed gets the next version and the one it replaces is
     stamped as replaced; an unchanged grade writes nothing. The current versions are read
-    once for all the quarters, and each table is written in one statement set."""
+    once for all the quarters, and each table is written in one statement set. A district
+    the warehouse does not know is refused (:class:`UnknownDistrictError`)."""
     header_table, criterion_table = KpiGradeVersion.__table__, KpiGradeCriterion.__table__
     frames = [frame for frame in grades if not frame.empty]
     if not frames:
         return GradeChanges(0, 0, 0)
+    codes = [code for frame in frames for code in frame["district_code"].tolist()]
+    _check_districts_known(connection, codes, "grades")
     quarters = {
         (int(year), int(number))
         for frame in frames

@@ -18,7 +18,6 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
-    ForeignKeyConstraint,
     Index,
     Integer,
     MetaData,
@@ -219,14 +218,13 @@ class KpiRule(Base):
 
 
 class KpiTarget(Base):
-    """A district's targets for a quarter."""
+    """A district's targets for a quarter. Grading checks the districts once per write
+    (:func:`otop_sync.warehouse.loaders.write_targets`) instead of by a per-row foreign key."""
 
     __tablename__ = "kpi_target"
     fiscal_year: Mapped[int] = mapped_column(Integer, primary_key=True)
     quarter: Mapped[int] = mapped_column(Integer, primary_key=True)
-    district_code: Mapped[str] = mapped_column(
-        ForeignKey("district.district_code"), primary_key=True
-    )
+    district_code: Mapped[str] = mapped_column(String(4), primary_key=True)
     # Each criterion's targets; NULL in a year whose rules do not grade that criterion.
     products_target: Mapped[int | None]
     base_sales: Mapped[Decimal | None] = mapped_column(Baht)
@@ -276,9 +274,7 @@ class KpiGradeVersion(Base):
     __tablename__ = "kpi_grade_version"
     fiscal_year: Mapped[int] = mapped_column(Integer, primary_key=True)
     quarter: Mapped[int] = mapped_column(Integer, primary_key=True)
-    district_code: Mapped[str] = mapped_column(
-        ForeignKey("district.district_code"), primary_key=True
-    )
+    district_code: Mapped[str] = mapped_column(String(4), primary_key=True)
     version: Mapped[int] = mapped_column(Integer, primary_key=True)
     grade: Mapped[str | None] = mapped_column(String(1))
     failed_criteria: Mapped[str] = mapped_column(String(200))
@@ -310,6 +306,10 @@ class KpiGradeCriterion(Base):
     ``unit`` is ``count`` or ``baht`` (both kept as ``NUMERIC(18,2)``); ``basis`` is what the
     target was computed from (base-year sales), ``level`` the level a level criterion reached,
     ``missing`` what the next grade still needs.
+
+    Written together with its version header (:func:`otop_sync.warehouse.loaders.write_grades`,
+    which also checks the districts once per write): no per-row foreign key, which took
+    PostgreSQL longer than writing the rows.
     """
 
     __tablename__ = "kpi_grade_criterion"
@@ -333,18 +333,6 @@ class KpiGradeCriterion(Base):
     """Of them, rows with a cell that cannot be read, so not in ``actual_with_quarantined``."""
     actual_with_quarantined: Mapped[Decimal | None] = mapped_column(Baht)
     """The actual had the readable rows set aside been loaded too; NULL when none touches."""
-
-    __table_args__ = (
-        ForeignKeyConstraint(
-            ["fiscal_year", "quarter", "district_code", "version"],
-            [
-                "kpi_grade_version.fiscal_year",
-                "kpi_grade_version.quarter",
-                "kpi_grade_version.district_code",
-                "kpi_grade_version.version",
-            ],
-        ),
-    )
 
 
 class Quarantine(Base):
