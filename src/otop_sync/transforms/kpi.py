@@ -64,21 +64,30 @@ def base_year_inputs(
         "base_sales_source": [],
         "computed_base_sales": [],
         "interested_q1": [interest.get(code) for code in codes],
-    }
+    }  # object columns: counts and None stay as they are, text is not made Arrow strings
     warnings = []
+    base_sales, sources, summed_sales = [], [], []
     for code in codes:
         given = given_sales.get(code)
         summed = computed.get(code)
-        summed = None if summed is None else Decimal(summed)
-        if given is not None and summed is not None and given != summed:
-            warnings.append(
-                f"{quarter} {names[code]} ({code}): published base sales {given:,.2f} "
-                f"differ from the {base_quarter} sales data {summed:,.2f} by {given - summed:,.2f}"
-            )
-        columns["base_sales"].append(given if given is not None else summed)
-        columns["base_sales_source"].append("published" if given is not None else "computed")
-        columns["computed_base_sales"].append(summed)
-    return pd.DataFrame(columns), warnings
+        if summed is not None and not isinstance(summed, Decimal):
+            summed = Decimal(summed)
+        if given is None:
+            base_sales.append(summed)
+            sources.append("computed")
+        else:
+            if summed is not None and given != summed:
+                warnings.append(
+                    f"{quarter} {names[code]} ({code}): published base sales {given:,.2f} differ "
+                    f"from the {base_quarter} sales data {summed:,.2f} by {given - summed:,.2f}"
+                )
+            base_sales.append(given)
+            sources.append("published")
+        summed_sales.append(summed)
+    columns.update(
+        base_sales=base_sales, base_sales_source=sources, computed_base_sales=summed_sales
+    )
+    return pd.DataFrame(columns, dtype=object), warnings
 
 
 def compute_quarter(

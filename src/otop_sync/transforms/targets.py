@@ -94,6 +94,8 @@ def district_targets_of(
         raise TargetInputError(f"rules for FY{rules.fiscal_year} given for quarter {quarter}")
     by_province: dict[str, list[tuple[str, dict[str, object]]]] = {c: [] for c in province_codes}
     foreign_codes = []
+    needed = [column for criterion in rules.criteria for column in criterion.inputs]
+    lacking_any = set(inputs["district_code"][inputs.reindex(columns=needed).isna().any(axis=1)])
     for record in records(inputs):
         code = str(record.pop("district_code"))
         if code[:2] in by_province:
@@ -116,8 +118,8 @@ def district_targets_of(
         by_code = dict(province_inputs)
         for code, name_th in official.items():
             district_inputs = by_code[code]
-            lacking = _lacking(district_inputs, rules)
-            if lacking:
+            if code in lacking_any:
+                lacking = _lacking(district_inputs, rules)
                 raise TargetInputError(f"{quarter}: {name_th} ({code}) lacks {lacking}")
             row: dict[str, object] = {
                 "fiscal_year": quarter.fiscal_year,

@@ -708,15 +708,21 @@ class GradeChanges:
 
 Figures = tuple[tuple[str, tuple[object, ...]], ...]
 """A grade's criteria: (name, its :data:`FIGURE_CONTENT`) each."""
-Content = tuple[object, ...]
-"""What a grade says, as one flat tuple of plain values: its :data:`GRADE_CONTENT`, then each
-criterion's name and :data:`FIGURE_CONTENT`, in name order (the order of the rules does not
-make a grade different). Flat, so that the cyclic garbage collector stops tracking it at once:
-grading holds tens of thousands."""
+Content = tuple[tuple[object, ...], Figures]
+"""What a grade says: its :data:`GRADE_CONTENT`, then its criteria's figures in name order (the
+order of the rules does not make a grade different)."""
 
 
-def _content(header: tuple[object, ...], figures: Figures) -> Content:
-    return (*header, *(value for name, values in sorted(figures) for value in (name, *values)))
+def _content(
+    header: tuple[object, ...], figures: Iterable[tuple[str, tuple[object, ...]]]
+) -> Content:
+    return header, tuple(sorted(figures))
+
+
+def _same_values(stored: tuple[object, ...], computed: tuple[object, ...]) -> bool:
+    return len(stored) == len(computed) and all(
+        _same(a, b) for a, b in zip(stored, computed, strict=True)
+    )
 
 
 def _same_content(stored: Content, computed: Content) -> bool:
@@ -724,8 +730,16 @@ def _same_content(stored: Content, computed: Content) -> bool:
     (:func:`_same`)."""
     if stored == computed:
         return True  # equal values are the same; the rest is for None, NaN, numbers' types
-    return len(stored) == len(computed) and all(
-        _same(a, b) for a, b in zip(stored, computed, strict=True)
+    (stored_header, stored_figures), (header, figures) = stored, computed
+    return (
+        _same_values(stored_header, header)
+        and len(stored_figures) == len(figures)
+        and all(
+            stored_name == name and _same_values(stored_values, values)
+            for (stored_name, stored_values), (name, values) in zip(
+                stored_figures, figures, strict=True
+            )
+        )
     )
 
 
@@ -742,8 +756,9 @@ def _current_grades(
     key = [header.c[c] for c in QUARTER_KEY]
     headers = select(*key, header.c.version, *(header.c[c] for c in GRADE_CONTENT))
     versions, contents = {}, {}
-    stored = connection.execute(headers.where(*current)).all()
-    for year, number, district, version, *content in stored:
+    for year, number, district, version, *content in connection.execute(
+        headers.where(*current)
+    ).all():
         versions[(year, number, district)] = version
         contents[(year, number, district)] = tuple(content)
     figures = (
@@ -757,9 +772,9 @@ def _current_grades(
         )
         .where(*current)
     )
-    named: dict[tuple, Figures] = dict.fromkeys(versions, ())
+    named: dict[tuple, list[tuple[str, tuple[object, ...]]]] = {key: [] for key in versions}
     for year, number, district, name, *values in connection.execute(figures).all():
-        named[(year, number, district)] += ((name, tuple(values)),)
+        named[(year, number, district)].append((name, tuple(values)))
     return versions, {key: _content(contents[key], named[key]) for key in versions}
 
 
