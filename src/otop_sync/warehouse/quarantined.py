@@ -132,8 +132,9 @@ def with_quarantine(
     as_of: date,
 ) -> pd.DataFrame:
     """A quarter's grades with the ``quarantined`` column of
-    :func:`otop_sync.transforms.quarantine.quarantine_on_grades`."""
-    if grades.empty:
+    :func:`otop_sync.transforms.quarantine.quarantine_on_grades` (None throughout when no
+    row is set aside: nothing to read or count)."""
+    if grades.empty or all(rows.empty for rows in quarantined.values()):
         return grades.assign(quarantined=None)
     codes = list(grades["district_code"])
     known = known_rows(connection, quarantined, criteria, quarter, as_of, codes)
