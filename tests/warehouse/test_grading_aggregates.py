@@ -5,6 +5,7 @@ made from them equal what the row-by-row functions compute from the same rows.""
 
 from __future__ import annotations
 
+import gc
 from datetime import date, timedelta
 
 import pandas as pd
@@ -119,8 +120,6 @@ def test_a_day_not_counted_is_an_error_not_a_zero(varied_rows):
 
 
 def test_grading_pauses_the_garbage_collector_only_while_it_runs(rulebook):
-    import gc
-
     seen = []
     real_not_covered = type(rulebook).not_covered
 

@@ -58,15 +58,10 @@ def base_year_inputs(
     computed = in_base.groupby("district_code")["amount"].sum().to_dict()
     names = {d.code: d.name_th for code in province_codes for d in districts_of(code)}
     codes = list(names)
-    columns: dict[str, list[object]] = {
-        "district_code": codes,
-        "base_sales": [],
-        "base_sales_source": [],
-        "computed_base_sales": [],
-        "interested_q1": [interest.get(code) for code in codes],
-    }  # object columns: counts and None stay as they are, text is not made Arrow strings
     warnings = []
-    base_sales, sources, summed_sales = [], [], []
+    base_sales: list[Decimal | None] = []
+    sources: list[str] = []
+    summed_sales: list[Decimal | None] = []
     for code in codes:
         given = given_sales.get(code)
         summed = computed.get(code)
@@ -84,9 +79,13 @@ def base_year_inputs(
             base_sales.append(given)
             sources.append("published")
         summed_sales.append(summed)
-    columns.update(
-        base_sales=base_sales, base_sales_source=sources, computed_base_sales=summed_sales
-    )
+    columns = {
+        "district_code": codes,
+        "base_sales": base_sales,
+        "base_sales_source": sources,
+        "computed_base_sales": summed_sales,
+        "interested_q1": [interest.get(code) for code in codes],
+    }  # object columns: counts and None stay as they are, text is not made Arrow strings
     return pd.DataFrame(columns, dtype=object), warnings
 
 
